@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { GroupedAccuracy, Manifest } from './manifest.js';
+
+/** Largest batch accepted by /v1/predict and /v1/evaluate. */
+export const MAX_BATCH = 256;
+/** Largest request body in bytes (413 above it). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const Vector = z.array(z.number()).min(1).meta({ description: 'Raw input vector (image pixels in [0,1], channel-major; or features).' });
+export const InputRow = z.union([Vector, z.object({ features: Vector })]);
+export type InputRow = z.infer<typeof InputRow>;
+
+const ModelRef = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional()
+  .meta({ description: 'Model id; the active model when omitted.' });
+
+export const PredictRequest = z.object({
+  model: ModelRef,
+  inputs: z.array(InputRow).min(1).max(MAX_BATCH),
+  explain: z.boolean().default(false).meta({ description: 'Include the nearest memorized training exemplars.' }),
+});
+export type PredictRequest = z.infer<typeof PredictRequest>;
+
+export const NearestExemplar = z.object({ id: z.number().int(), label: z.number().int(), score: z.number(), similarity: z.number() });
+
+export const MemorizationBlock = z.object({
+  score: z.number().meta({ description: 'How much the answer rests on memorized individual training examples (0 none, 1 fully).' }),
+  member: z.boolean().meta({ description: 'The input is (byte-for-byte) a training example; score is then its measured score.' }),
+  percentile: z.number().meta({ description: 'Share of validation inputs with a lower or equal score.' }),
+  twin_disagreement: z.number().meta({ description: '½‖a − b‖₁ between the two XRM twins trained on disjoint halves.' }),
+  nearest: z.array(NearestExemplar).optional(),
+});
+
+export const SpuriousBlock = z.object({
+  shortcut_label: z.number().int(),
+  shortcut_class_name: z.string(),
+  shortcut_confidence: z.number(),
+  conflict: z.boolean().meta({ description: 'The answer goes against the shortcut (XRM inferred minority).' }),
+  reliance: z.number().meta({ description: 'How certain the shortcut alone is of the predicted label (0 uninformative/opposed, 1 certain).' }),
+  percentile: z.number(),
+  slice_accuracy: z.number().nullable().meta({ description: "This model's validation accuracy on inputs of the same slice." }),
+});
+
+export const Prediction = z.object({
+  label: z.number().int(),
+  class_name: z.string(),
+  probabilities: z.array(z.number()),
+  memorization: MemorizationBlock,
+  spurious: SpuriousBlock,
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+export const ModelRefOut = z.object({ id: z.string(), version: z.string() });
+
+export const PredictResponse = z.object({ model: ModelRefOut, predictions: z.array(Prediction) });
+export type PredictResponse = z.infer<typeof PredictResponse>;
+
+export const Thresholds = z.object({
+  memorization_percentile: z.number().min(0).max(1).default(0.95),
+  reliance: z.number().min(0).max(1).default(0.9),
+});
+
+export const EvaluateRequest = z.object({
+  model: ModelRef,
+  inputs: z.array(InputRow).min(1).max(MAX_BATCH),
+  labels: z.array(z.number().int().nonnegative()).min(1).max(MAX_BATCH),
+  groups: z.array(z.number().int().nonnegative()).optional()
+    .meta({ description: "True group ids (indices into the model's groupNames); inferred from XRM when omitted." }),
+  thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9 }),
+}).superRefine((r, ctx) => {
+  if (r.labels.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `must have one label per input (${r.inputs.length})` });
+  if (r.groups && r.groups.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['groups'], message: `must have one group per input (${r.inputs.length})` });
+});
+export type EvaluateRequest = z.infer<typeof EvaluateRequest>;
+
+const Distribution = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() });
+
+export const FlagReason = z.enum(['misclassified', 'high_memorization', 'shortcut_reliance']);
+
+export const EvaluateResponse = z.object({
+  model: ModelRefOut,
+  n: z.number().int(),
+  accuracy: z.number(),
+  worst_group_accuracy: z.number(),
+  group_source: z.enum(['true', 'inferred']),
+  per_group: GroupedAccuracy.shape.perGroup,
+  scores: z.object({ memorization: Distribution, reliance: Distribution, twin_disagreement: Distribution, conflict_rate: z.number() }),
+  flagged: z.array(z.object({
+    index: z.number().int(),
+    label: z.number().int(),
+    predicted: z.number().int(),
+    reasons: z.array(FlagReason).min(1),
+    memorization: z.number(),
+    reliance: z.number(),
+  })),
+});
+export type EvaluateResponse = z.infer<typeof EvaluateResponse>;
+
+export const ModelSummary = z.object({
+  id: z.string(),
+  version: z.string(),
+  algorithm: z.string(),
+  dataset: z.string(),
+  createdAt: z.string(),
+  active: z.boolean(),
+  test: z.object({ average: z.number().nullable(), worstGroup: z.number().nullable() }),
+});
+export const ModelsResponse = z.object({ models: z.array(ModelSummary) });
+export const ModelDetailResponse = z.object({ manifest: Manifest, active: z.boolean() });
+
+export const HealthResponse = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  models: z.array(z.object({ id: z.string(), ok: z.boolean(), reason: z.string().optional() })),
+});
+
+export const ErrorCode = z.enum([
+  'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'rate_limited', 'bundle_unavailable', 'internal',
+]);
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
+  }),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponse>;

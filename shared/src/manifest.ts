@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { BUNDLE_FILES, QUANTILE_LEVELS } from './layout.js';
+
+/** Bundle format version; bump on any incompatible manifest or file change. */
+export const BUNDLE_FORMAT_VERSION = 1 as const;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const probability = z.number().min(0).max(1);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256');
+
+/** How a raw request vector becomes the model input `x` (applied by `preprocess` in shared/src/preprocess.ts). */
+export const Preprocessing = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('standardize'), mean: z.array(finite), std: z.array(z.number().positive()) }),
+]);
+export type Preprocessing = z.infer<typeof Preprocessing>;
+
+export const InputSpec = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('image'),
+    /** Flattened length = channels × height × width, channel-major (index = c·H·W + r·W + col). */
+    dim: z.number().int().positive(),
+    channels: z.number().int().positive(),
+    height: z.number().int().positive(),
+    width: z.number().int().positive(),
+    channelNames: z.array(z.string()),
+    /** Pixel values are expected in [0, 1] (raw byte / 255). */
+    range: z.tuple([finite, finite]),
+    preprocessing: Preprocessing,
+  }),
+  z.object({
+    kind: z.literal('features'),
+    dim: z.number().int().positive(),
+    featureNames: z.array(z.string()),
+    preprocessing: Preprocessing,
+  }),
+]);
+export type InputSpec = z.infer<typeof InputSpec>;
+
+export const GroupMetric = z.object({
+  group: z.number().int().nonnegative(),
+  name: z.string(),
+  n: z.number().int().nonnegative(),
+  accuracy: probability.nullable(),
+});
+export type GroupMetric = z.infer<typeof GroupMetric>;
+
+export const GroupedAccuracy = z.object({
+  average: probability,
+  /** Minimum accuracy over non-empty groups. */
+  worstGroup: probability,
+  perGroup: z.array(GroupMetric),
+});
+export type GroupedAccuracy = z.infer<typeof GroupedAccuracy>;
+
+export const SplitMetrics = z.object({
+  n: z.number().int().nonnegative(),
+  /** Groups from the data's own annotations (e.g. label × colour). */
+  trueGroups: GroupedAccuracy.nullable(),
+  /** Groups inferred by XRM cross-mistakes crossed with the class (2·y + e). */
+  inferredGroups: GroupedAccuracy.nullable(),
+});
+export type SplitMetrics = z.infer<typeof SplitMetrics>;
+
+export const Calibration = z.object({
+  /** Temperature applied to the held-out (twin) logits. */
+  tau: z.number().positive(),
+  /** C[k][c] = p(y = c | y_ho = k); rows sum to 1 (a row of an unseen class is uniform). */
+  matrix: z.array(z.array(probability)),
+  classPriors: z.array(probability),
+  epsilon: z.number().positive(),
+});
+export type Calibration = z.infer<typeof Calibration>;
+
+export const SliceAccuracy = z.object({
+  label: z.number().int().nonnegative(),
+  conflict: z.boolean(),
+  relianceBucket: z.number().int().nonnegative(),
+  n: z.number().int().nonnegative(),
+  accuracy: probability.nullable(),
+});
+export type SliceAccuracy = z.infer<typeof SliceAccuracy>;
+
+const Quantiles = z.array(finite).length(QUANTILE_LEVELS.length);
+
+/** Score calibration measured on the validation split by the very functions the worker serves. */
+export const ScoreCalibration = z.object({
+  quantileLevels: z.array(probability).length(QUANTILE_LEVELS.length),
+  quantiles: z.object({
+    memorization: Quantiles,
+    twinDisagreement: Quantiles,
+    reliance: Quantiles,
+    shortcutConfidence: Quantiles,
+  }),
+  /** Upper edges of the reliance buckets used by slice accuracy (last edge is 1). */
+  relianceBucketEdges: z.array(probability).min(1),
+  sliceAccuracy: z.array(SliceAccuracy),
+  /** Nearest-exemplar estimator settings. */
+  neighbours: z.object({ k: z.number().int().positive(), temperature: z.number().positive() }),
+});
+export type ScoreCalibration = z.infer<typeof ScoreCalibration>;
+
+export const FileEntry = z.object({
+  path: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name'),
+  bytes: z.number().int().nonnegative(),
+  sha256: sha256Hex,
+});
+export type FileEntry = z.infer<typeof FileEntry>;
+
+export const Architecture = z.object({
+  family: z.literal('mlp'),
+  inputDim: z.number().int().positive(),
+  hidden: z.array(z.number().int().positive()),
+  numClasses: z.number().int().min(2),
+  bias: z.boolean(),
+  activation: z.literal('relu'),
+  /** Width of the `embedding` output: last hidden width, or inputDim for a linear model. */
+  embeddingDim: z.number().int().positive(),
+});
+export type Architecture = z.infer<typeof Architecture>;
+
+export const Hparams = z.record(z.string(), finite);
+export type Hparams = z.infer<typeof Hparams>;
+
+export const MemorizationSummary = z.object({
+  /** Estimator of the measured (Feldman-style) score: models trained per example in / out. */
+  estimator: z.object({
+    kind: z.enum(['twins', 'random-halves']),
+    models: z.number().int().positive(),
+    fraction: probability,
+  }),
+  trainingExamples: z.number().int().nonnegative(),
+  exemplars: z.number().int().nonnegative(),
+  perGroup: z.array(z.object({ group: z.number().int(), name: z.string(), n: z.number().int(), mean: finite })),
+});
+export type MemorizationSummary = z.infer<typeof MemorizationSummary>;
+
+export const Manifest = z.object({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  model: z.object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes'),
+    version: z.string().min(1),
+    createdAt: z.iso.datetime(),
+    description: z.string(),
+  }),
+  dataset: z.object({
+    name: z.string(),
+    numTrain: z.number().int().nonnegative(),
+    numVal: z.number().int().nonnegative(),
+    numTest: z.number().int().nonnegative(),
+  }),
+  input: InputSpec,
+  classNames: z.array(z.string()).min(2),
+  groupNames: z.array(z.string()),
+  architecture: Architecture,
+  training: z.object({
+    algorithm: z.string(),
+    hparams: Hparams,
+    seed: z.number().int().nonnegative(),
+    selectedStep: z.number().int().nonnegative(),
+    selection: z.object({ metric: z.enum(['va_wga', 'va_gi_wga']), value: probability }),
+    xrm: z.object({ hparams: Hparams, seed: z.number().int().nonnegative(), flipRate: probability, degenerate: z.boolean() }),
+    backend: z.string(),
+    wallSeconds: z.number().nonnegative(),
+  }),
+  metrics: z.object({ val: SplitMetrics, test: SplitMetrics }),
+  calibration: Calibration,
+  scores: ScoreCalibration,
+  memorization: MemorizationSummary,
+  files: z.array(FileEntry),
+}).superRefine((m, ctx) => {
+  const K = m.classNames.length;
+  if (m.architecture.numClasses !== K) ctx.addIssue({ code: 'custom', path: ['architecture', 'numClasses'], message: `must equal classNames.length (${K})` });
+  if (m.architecture.inputDim !== m.input.dim) ctx.addIssue({ code: 'custom', path: ['architecture', 'inputDim'], message: `must equal input.dim (${m.input.dim})` });
+  if (m.calibration.matrix.length !== K || m.calibration.matrix.some((r) => r.length !== K))
+    ctx.addIssue({ code: 'custom', path: ['calibration', 'matrix'], message: `must be ${K}×${K}` });
+  if (m.calibration.classPriors.length !== K) ctx.addIssue({ code: 'custom', path: ['calibration', 'classPriors'], message: `must have ${K} entries` });
+  for (const name of [BUNDLE_FILES.model, BUNDLE_FILES.memorization]) {
+    if (!m.files.some((f) => f.path === name)) ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${name}` });
+  }
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Exemplar set for nearest-neighbour memorization estimates on new inputs (memorization.json). */
+export const Exemplars = z.object({
+  count: z.number().int().nonnegative(),
+  embeddingDim: z.number().int().positive(),
+  /** Training example index in the bundle's training split. */
+  ids: z.array(z.number().int().nonnegative()),
+  labels: z.array(z.number().int().nonnegative()),
+  scores: z.array(finite),
+  /** XRM inferred group of the example (2·y + e). */
+  inferredGroups: z.array(z.number().int().nonnegative()),
+  /** base64 of little-endian float32 [count × embeddingDim], L2-normalised rows. */
+  embeddings: z.string(),
+  /** base64 of uint8 [count × input.dim] (image inputs, value·255), for rendering; null for feature inputs. */
+  inputs: z.string().nullable(),
+});
+export type Exemplars = z.infer<typeof Exemplars>;
+
+export const MemorizationIndex = z.object({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  /** contentHash(x) → measured memorization score of that training example. */
+  members: z.record(z.string().regex(/^[0-9a-f]{32}$/), finite),
+  exemplars: Exemplars,
+}).superRefine((m, ctx) => {
+  const e = m.exemplars;
+  for (const key of ['ids', 'labels', 'scores', 'inferredGroups'] as const) {
+    if (e[key].length !== e.count) ctx.addIssue({ code: 'custom', path: ['exemplars', key], message: `must have count (${e.count}) entries` });
+  }
+});
+export type MemorizationIndex = z.infer<typeof MemorizationIndex>;

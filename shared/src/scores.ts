@@ -1,0 +1,127 @@
+import { argmax, clip, percentileFromQuantiles, softmax, vecMat } from './math.js';
+import { base64ToFloat32 } from './base64.js';
+import type { Calibration, Exemplars, ScoreCalibration } from './manifest.js';
+
+/**
+ * Shortcut posterior q = ½(softmax(a/τ) + softmax(b/τ))·C: what the held-out, shortcut-driven
+ * XRM twins say about the label, calibrated by C = p(y | y_ho) (design.md "Per-input scores").
+ */
+export function shortcutPosterior(twinA: ArrayLike<number>, twinB: ArrayLike<number>, cal: Calibration): number[] {
+  const a = softmax(twinA, cal.tau), b = softmax(twinB, cal.tau);
+  return vecMat(a.map((v, k) => 0.5 * (v + b[k])), cal.matrix);
+}
+
+/** Shortcut posterior of a training example from its own held-out twin only (the MAT p_ho of method.md §2.2). */
+export function heldOutPosterior(heldOutLogits: ArrayLike<number>, cal: Pick<Calibration, 'tau' | 'matrix'>): number[] {
+  return vecMat(softmax(heldOutLogits, cal.tau), cal.matrix);
+}
+
+/** ½‖softmax(a) − softmax(b)‖₁: the prediction depends on which random half of the data was seen. */
+export function twinDisagreement(twinA: ArrayLike<number>, twinB: ArrayLike<number>): number {
+  const a = softmax(twinA), b = softmax(twinB);
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += Math.abs(a[k] - b[k]);
+  return 0.5 * s;
+}
+
+/** XRM's flip probability towards `label`: (q[label] − 1/K)·K/(K−1), clipped to [0, 1]. */
+export function reliance(q: ArrayLike<number>, label: number): number {
+  const K = q.length;
+  return clip(((q[label] - 1 / K) * K) / (K - 1), 0, 1);
+}
+
+/** Index of the reliance bucket: first upper edge ≥ r. */
+export function relianceBucket(r: number, edges: readonly number[]): number {
+  for (let i = 0; i < edges.length; i++) if (r <= edges[i]) return i;
+  return edges.length - 1;
+}
+
+export interface SpuriousScores {
+  shortcut_label: number;
+  shortcut_confidence: number;
+  conflict: boolean;
+  reliance: number;
+  slice_accuracy: number | null;
+}
+
+export function spuriousScores(
+  predicted: number,
+  twinA: ArrayLike<number>,
+  twinB: ArrayLike<number>,
+  cal: Calibration,
+  scoreCal: Pick<ScoreCalibration, 'relianceBucketEdges' | 'sliceAccuracy'> | null,
+): SpuriousScores {
+  const q = shortcutPosterior(twinA, twinB, cal);
+  const shortcutLabel = argmax(q);
+  const conflict = shortcutLabel !== predicted;
+  const r = reliance(q, predicted);
+  let sliceAcc: number | null = null;
+  if (scoreCal) {
+    const bucket = relianceBucket(r, scoreCal.relianceBucketEdges);
+    sliceAcc = scoreCal.sliceAccuracy.find((s) => s.label === predicted && s.conflict === conflict && s.relianceBucket === bucket)?.accuracy ?? null;
+  }
+  return { shortcut_label: shortcutLabel, shortcut_confidence: Math.max(...q), conflict, reliance: r, slice_accuracy: sliceAcc };
+}
+
+/** Exemplar set decoded once from memorization.json. */
+export interface ExemplarTable {
+  count: number;
+  dim: number;
+  /** L2-normalised rows, [count × dim]. */
+  embeddings: Float32Array;
+  ids: number[];
+  labels: number[];
+  scores: number[];
+  inferredGroups: number[];
+}
+
+export function decodeExemplars(e: Exemplars): ExemplarTable {
+  const embeddings = base64ToFloat32(e.embeddings);
+  if (embeddings.length !== e.count * e.embeddingDim)
+    throw new Error(`exemplar embeddings hold ${embeddings.length} floats, expected ${e.count}×${e.embeddingDim}`);
+  return { count: e.count, dim: e.embeddingDim, embeddings, ids: e.ids, labels: e.labels, scores: e.scores, inferredGroups: e.inferredGroups };
+}
+
+/** Returns a unit-length copy (zero vector stays zero). */
+export function l2Normalize(v: ArrayLike<number>): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  return Float32Array.from(v as ArrayLike<number>, (x) => x * inv);
+}
+
+export interface Neighbour { id: number; label: number; score: number; similarity: number; index: number }
+
+/**
+ * Memorization of a new input: softmax(similarity / T)-weighted mean of the measured memorization of its k
+ * nearest training exemplars (cosine similarity in the served model's embedding space).
+ */
+export function neighbourMemorization(
+  embedding: ArrayLike<number>,
+  table: ExemplarTable,
+  k: number,
+  temperature: number,
+): { score: number; neighbours: Neighbour[] } {
+  if (table.count === 0) return { score: 0, neighbours: [] };
+  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings;
+  const top: { i: number; s: number }[] = [];
+  for (let i = 0; i < table.count; i++) {
+    let s = 0;
+    const off = i * D;
+    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
+    if (top.length < k || s > top[top.length - 1].s) {
+      top.push({ i, s });
+      top.sort((p, q) => q.s - p.s);
+      if (top.length > k) top.pop();
+    }
+  }
+  const w = softmax(top.map((t) => t.s), temperature);
+  let score = 0;
+  top.forEach((t, j) => (score += w[j] * table.scores[t.i]));
+  return {
+    score,
+    neighbours: top.map((t) => ({ id: table.ids[t.i], label: table.labels[t.i], score: table.scores[t.i], similarity: t.s, index: t.i })),
+  };
+}
+
+export { percentileFromQuantiles };

@@ -1,0 +1,42 @@
+import type { InputSpec } from '../../../shared/src/index.js';
+
+/** One split held in memory: row-major features and per-example annotations. */
+export interface Split {
+  n: number;
+  d: number;
+  /** [n × d] row-major, already preprocessed (what the network sees). */
+  x: Float32Array;
+  /** Observed (possibly noisy) labels: what every algorithm trains on. */
+  y: Int32Array;
+  /**
+   * True group id per example (indices into Dataset.groupNames), used for evaluation, GroupDRO and
+   * "validation groups available" selection; null when the data has no group annotation.
+   */
+  group: Int32Array | null;
+  /** Extra per-example annotations kept for analysis (e.g. colour, environment, clean label). */
+  meta: Record<string, Int32Array>;
+}
+
+export interface Dataset {
+  /** Stable name, e.g. "colored-mnist", "synthetic", "csv:my-file". */
+  name: string;
+  numClasses: number;
+  classNames: string[];
+  /** Names of the true groups (empty when the data has none). */
+  groupNames: string[];
+  /** Describes `x` for the bundle: image layout or feature names, and the preprocessing the worker must apply. */
+  input: InputSpec;
+  train: Split;
+  val: Split;
+  test: Split;
+  /**
+   * Optional counterfactual of one raw input with the spurious attribute swapped (Colored MNIST: swap the
+   * colour channels), for the score validation protocol.
+   */
+  counterfactual?: (x: Float32Array) => Float32Array;
+}
+
+/** Row i of a split as a view. */
+export function row(split: Split, i: number): Float32Array {
+  return split.x.subarray(i * split.d, (i + 1) * split.d);
+}
