@@ -27,6 +27,8 @@ export const BUNDLE_FILES = {
   memorization: 'memorization.json',
   report: 'report.html',
   reportData: 'report.json',
+  /** A few labelled test inputs per group, for the public demo's "pick one from the test set". */
+  samples: 'samples.json',
 } as const;
 
 /** Epsilon inside the MAT shift log(p_ho + ε) (method.md §2.2). */

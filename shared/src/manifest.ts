@@ -210,3 +210,16 @@ export const MemorizationIndex = z.object({
   }
 });
 export type MemorizationIndex = z.infer<typeof MemorizationIndex>;
+
+/** Labelled test inputs for the demo (samples.json); optional in a bundle. */
+export const Samples = z.object({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  items: z.array(z.object({
+    id: z.number().int().nonnegative(),
+    label: z.number().int().nonnegative(),
+    group: z.number().int().nonnegative().nullable(),
+    /** Raw input vector (same units as /v1/predict inputs). */
+    input: z.array(finite),
+  })),
+});
+export type Samples = z.infer<typeof Samples>;

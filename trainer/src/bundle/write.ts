@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BUNDLE_FILES, Manifest, MemorizationIndex, type FileEntry } from '../../../shared/src/index.js';
+import { BUNDLE_FILES, Manifest, MemorizationIndex, Samples, type FileEntry } from '../../../shared/src/index.js';
 import { writeFolderAtomic } from './atomic.js';
 
 export interface BundleContents {
@@ -9,6 +9,7 @@ export interface BundleContents {
   memorization: MemorizationIndex;
   report?: string;
   reportData?: unknown;
+  samples?: Samples;
 }
 
 function entry(path: string, bytes: Uint8Array): FileEntry {
@@ -26,6 +27,7 @@ export async function writeBundle(dir: string, contents: BundleContents): Promis
     [BUNDLE_FILES.memorization]: enc.encode(JSON.stringify(MemorizationIndex.parse(contents.memorization))),
   };
   if (contents.report !== undefined) payload[BUNDLE_FILES.report] = enc.encode(contents.report);
+  if (contents.samples !== undefined) payload[BUNDLE_FILES.samples] = enc.encode(JSON.stringify(Samples.parse(contents.samples)));
   if (contents.reportData !== undefined) payload[BUNDLE_FILES.reportData] = enc.encode(JSON.stringify(contents.reportData));
   const files = Object.entries(payload).map(([name, bytes]) => entry(name, bytes));
   const manifest = Manifest.parse({ ...contents.manifest, files });
