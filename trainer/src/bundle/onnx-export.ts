@@ -1,0 +1,128 @@
+import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
+import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS } from '../../../shared/src/index.js';
+import { assertMlpShapes } from '../model/forward.js';
+import type { BundleNetworks, MlpWeights } from '../model/weights.js';
+
+// onnx-proto is CommonJS (`module.exports = $root`): Node's ESM loader only offers it as a default export.
+const { onnx } = onnxProto;
+
+/** IR version written to model.onnx (ONNX 1.10 / IR 8: accepted by onnxruntime-web 1.30, opset 13 needs IR ≥ 7). */
+export const ONNX_IR_VERSION = 8;
+
+/** Symbolic batch dimension of the input and every output. */
+export const ONNX_BATCH_DIM = 'N';
+
+export interface OnnxExportOptions {
+  producerVersion?: string;
+  docString?: string;
+}
+
+/** Float32 values as little-endian bytes (TensorProto.raw_data is always little-endian). */
+function float32LE(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  return out;
+}
+
+function floatTensorInfo(name: string, cols: number): OnnxTypes.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: [{ dimParam: ONNX_BATCH_DIM }, { dimValue: cols }] },
+      },
+    },
+  };
+}
+
+interface GraphParts {
+  nodes: OnnxTypes.INodeProto[];
+  initializers: OnnxTypes.ITensorProto[];
+}
+
+/**
+ * Appends one MLP reading `input` to the graph: per layer MatMul (+ Add when biased), Relu between layers.
+ * Every node, intermediate value and initializer name starts with `prefix`; the last layer writes `logitsName`.
+ * When `embeddingName` is given, the last hidden activation (or an Identity of the input for a linear model) is
+ * written under that name. Returns nothing; `parts` is extended in place.
+ */
+function appendMlp(parts: GraphParts, net: MlpWeights, prefix: string, input: string, logitsName: string, embeddingName?: string): void {
+  const last = net.layers.length - 1;
+  let h = input;
+  if (embeddingName !== undefined && last === 0)
+    parts.nodes.push({ name: `${prefix}embedding_identity`, opType: 'Identity', domain: '', input: [input], output: [embeddingName] });
+  net.layers.forEach((layer, l) => {
+    const wName = `${prefix}w${l}`;
+    parts.initializers.push({ name: wName, dataType: onnx.TensorProto.DataType.FLOAT, dims: [layer.inDim, layer.outDim], rawData: float32LE(layer.w) });
+    const isLast = l === last;
+    const linearOut = isLast ? logitsName : `${prefix}linear${l}`;
+    if (layer.b === null) {
+      parts.nodes.push({ name: `${prefix}matmul${l}`, opType: 'MatMul', domain: '', input: [h, wName], output: [linearOut] });
+    } else {
+      const bName = `${prefix}b${l}`;
+      parts.initializers.push({ name: bName, dataType: onnx.TensorProto.DataType.FLOAT, dims: [layer.outDim], rawData: float32LE(layer.b) });
+      const mmOut = `${prefix}matmul${l}_out`;
+      parts.nodes.push({ name: `${prefix}matmul${l}`, opType: 'MatMul', domain: '', input: [h, wName], output: [mmOut] });
+      parts.nodes.push({ name: `${prefix}add${l}`, opType: 'Add', domain: '', input: [mmOut, bName], output: [linearOut] });
+    }
+    if (!isLast) {
+      // The last hidden activation is itself the `embedding` output (a graph output may also feed later nodes).
+      const reluOut = embeddingName !== undefined && l === last - 1 ? embeddingName : `${prefix}relu${l}`;
+      parts.nodes.push({ name: `${prefix}relu${l}`, opType: 'Relu', domain: '', input: [linearOut], output: [reluOut] });
+      h = reluOut;
+    }
+  });
+}
+
+/**
+ * Builds the bundle's single ONNX graph (opset 13): input `x` float32 [N, D]; outputs `logits` [N, K] (served model),
+ * `embedding` [N, E] (served model's last hidden activation, Identity(x) for a linear model), `twin_a` and `twin_b`
+ * [N, K] (the XRM twins' logits). All three networks read the same `x`. Weights are stored as little-endian float32
+ * raw_data initializers named `served_*`, `twin_a_*`, `twin_b_*`.
+ * Throws an Error when a network's layers don't match its architecture, or when the twins' input dim or class count
+ * differs from the served model's.
+ * @returns the serialized ModelProto.
+ */
+export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions = {}): Uint8Array {
+  assertMlpShapes(nets.served, 'served');
+  assertMlpShapes(nets.twinA, 'twinA');
+  assertMlpShapes(nets.twinB, 'twinB');
+  const { inputDim: D, numClasses: K, embeddingDim: E } = nets.served.arch;
+  for (const [label, twin] of [['twinA', nets.twinA], ['twinB', nets.twinB]] as const) {
+    if (twin.arch.inputDim !== D) throw new Error(`${label}: inputDim ${twin.arch.inputDim} differs from the served model's ${D}`);
+    if (twin.arch.numClasses !== K) throw new Error(`${label}: numClasses ${twin.arch.numClasses} differs from the served model's ${K}`);
+  }
+
+  const parts: GraphParts = { nodes: [], initializers: [] };
+  appendMlp(parts, nets.served, 'served_', ONNX_INPUT, ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding);
+  appendMlp(parts, nets.twinA, 'twin_a_', ONNX_INPUT, ONNX_OUTPUTS.twinA);
+  appendMlp(parts, nets.twinB, 'twin_b_', ONNX_INPUT, ONNX_OUTPUTS.twinB);
+
+  const model = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'mat-edge',
+    producerVersion: opts.producerVersion ?? '',
+    docString: opts.docString ?? '',
+    graph: {
+      name: 'mat_edge_bundle',
+      node: parts.nodes,
+      initializer: parts.initializers,
+      input: [floatTensorInfo(ONNX_INPUT, D)],
+      output: [
+        floatTensorInfo(ONNX_OUTPUTS.logits, K),
+        floatTensorInfo(ONNX_OUTPUTS.embedding, E),
+        floatTensorInfo(ONNX_OUTPUTS.twinA, K),
+        floatTensorInfo(ONNX_OUTPUTS.twinB, K),
+      ],
+    },
+  });
+  const encoded = onnx.ModelProto.encode(model).finish();
+  // protobufjs may hand back a pooled Node Buffer; return a plain, exactly-sized Uint8Array.
+  const out = new Uint8Array(encoded.length);
+  out.set(encoded);
+  return out;
+}
