@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { COLORED_MNIST_VARIANTS, type ColoredMnistVariant } from './colored-mnist.js';
+
+const Seed = z.number().int().min(0).max(0xffff_fffd);
+const Count = z.number().int().positive();
+const Column = z.string().min(1);
+
+export const ColoredMnistSpec = z.strictObject({
+  kind: z.literal('colored-mnist'),
+  variant: z.enum(Object.keys(COLORED_MNIST_VARIANTS) as [ColoredMnistVariant, ...ColoredMnistVariant[]]).default('default'),
+  source: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
+  seed: Seed.default(0),
+  /** First n examples of each split (fast tests and smoke runs). */
+  limit: z.strictObject({ train: Count.optional(), val: Count.optional(), test: Count.optional() }).optional(),
+});
+
+export const SyntheticSpec = z.strictObject({
+  kind: z.literal('synthetic'),
+  noiseStd: z.number().min(0).max(1e6).default(0.5),
+  /** Training split seed; validation and test use seed + 1 and seed + 2 (method.md §4.1: 1234, 1235, 1236). */
+  seed: Seed.default(1234),
+});
+
+const Fraction = z.number().positive().max(1);
+export const SplitFractions = z
+  .strictObject({ train: Fraction, val: Fraction, test: Fraction })
+  .refine((f) => Math.abs(f.train + f.val + f.test - 1) < 1e-9, 'train, val and test fractions must sum to 1');
+
+/** User data: one file split by a seeded stratified split, or separate files per split (a missing split is carved out of train). */
+export const TableSpec = z
+  .strictObject({
+    kind: z.enum(['csv', 'jsonl']),
+    train: z.string().min(1),
+    val: z.string().min(1).optional(),
+    test: z.string().min(1).optional(),
+    labelColumn: Column.default('label'),
+    groupColumn: Column.optional(),
+    /** A spurious attribute; without a group column the true group is label × attribute. */
+    attributeColumn: Column.optional(),
+    seed: Seed.default(0),
+    fractions: SplitFractions.default({ train: 0.6, val: 0.2, test: 0.2 }),
+  })
+  .refine(
+    (s) => {
+      const columns = [s.labelColumn, s.groupColumn, s.attributeColumn].filter((c) => c !== undefined);
+      return new Set(columns).size === columns.length;
+    },
+    'label, group and attribute columns must be different columns',
+  );
+
+/** Every data source the trainer can load; parse CLI or config input with it before anything is read. */
+export const DataSpec = z.discriminatedUnion('kind', [ColoredMnistSpec, SyntheticSpec, TableSpec]);
+export type DataSpec = z.infer<typeof DataSpec>;
+export type DataSpecInput = z.input<typeof DataSpec>;
+export type TableSpec = z.infer<typeof TableSpec>;

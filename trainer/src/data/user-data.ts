@@ -1,0 +1,79 @@
+import { basename } from 'node:path';
+import type { InputSpec } from '../../../shared/src/index.js';
+import { sortedCategories } from './categories.js';
+import { standardizedSplit, subsetRows, type EncodedRows } from './encoded-rows.js';
+import { DataValidationError } from './errors.js';
+import { extractTable, type ExtractedTable } from './extract.js';
+import { readRawTable } from './raw-table.js';
+import type { TableSpec } from './spec.js';
+import { fitStandardization } from './standardize.js';
+import { stratifiedSplit } from './stratified-split.js';
+import type { Dataset } from './types.js';
+
+function indicesIn(names: string[], values: string[]): Int32Array {
+  const index = new Map(names.map((name, k) => [name, k]));
+  return Int32Array.from(values, (v) => index.get(v)!);
+}
+
+/**
+ * Loads user CSV/JSONL data (checked cell by cell, errors naming file, row and column), splits it when split files are missing,
+ * and standardises features with training-split statistics.
+ * @example await loadUserData(TableSpec.parse({ kind: 'csv', train: 'data.csv', attributeColumn: 'place' }))
+ */
+export async function loadUserData(spec: TableSpec): Promise<Dataset> {
+  const roles = { labelColumn: spec.labelColumn, groupColumn: spec.groupColumn, attributeColumn: spec.attributeColumn };
+  const trainTable = extractTable(await readRawTable(spec.train, spec.kind), roles);
+  const given: Partial<Record<'val' | 'test', ExtractedTable>> = {};
+  for (const name of ['val', 'test'] as const) {
+    const file = spec[name];
+    if (file !== undefined) given[name] = extractTable(await readRawTable(file, spec.kind), roles, trainTable.featureNames);
+  }
+  const tables = [trainTable, given.val, given.test].filter((t) => t !== undefined);
+
+  // Category indices over every file, so that ids agree across splits.
+  const classNames = sortedCategories(tables.flatMap((t) => t.labels));
+  if (classNames.length < 2) {
+    throw new DataValidationError({ file: spec.train, column: spec.labelColumn }, `needs at least 2 classes, found ${classNames.length} (${classNames.join(', ')})`);
+  }
+  const groupValues = spec.groupColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.groups!));
+  const attributeValues = spec.attributeColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.attributes!));
+  const encode = (t: ExtractedTable): EncodedRows => {
+    const y = indicesIn(classNames, t.labels);
+    const attribute = attributeValues && indicesIn(attributeValues, t.attributes!);
+    let group: Int32Array | null = null;
+    if (groupValues) group = indicesIn(groupValues, t.groups!);
+    else if (attribute) group = Int32Array.from(y, (yi, i) => yi * attributeValues!.length + attribute[i]);
+    return { n: t.n, d: t.featureNames.length, features: t.features, y, group, meta: { line: t.lines, ...(attribute ? { attribute } : {}) } };
+  };
+
+  const rows = { train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test) };
+  const carved = (['val', 'test'] as const).filter((name) => rows[name] === undefined);
+  if (carved.length > 0) {
+    const all = rows.train;
+    const parts = stratifiedSplit(all.group ?? all.y, [spec.fractions.train, ...carved.map((name) => spec.fractions[name])], spec.seed);
+    rows.train = subsetRows(all, parts[0]);
+    carved.forEach((name, k) => (rows[name] = subsetRows(all, parts[k + 1])));
+  }
+  for (const name of ['train', 'val', 'test'] as const) {
+    if (rows[name]!.n === 0) throw new DataValidationError({ file: spec[name] ?? spec.train }, `the ${name} split is empty (too few rows for the split fractions)`);
+  }
+  const trainCounts = new Int32Array(classNames.length);
+  rows.train.y.forEach((c) => trainCounts[c]++);
+  const absent = classNames.find((_, c) => trainCounts[c] === 0);
+  if (absent !== undefined) throw new DataValidationError({ file: spec.train, column: spec.labelColumn }, `class "${absent}" has no example in the training split`);
+
+  const standardization = fitStandardization(rows.train.features, rows.train.n, rows.train.d);
+  const input: InputSpec = { kind: 'features', dim: rows.train.d, featureNames: trainTable.featureNames, preprocessing: standardization };
+  const groupNames = groupValues
+    ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => `${spec.labelColumn}=${cls} · ${spec.attributeColumn}=${a}`)) : []);
+  return {
+    name: `${spec.kind}:${basename(spec.train)}`,
+    numClasses: classNames.length,
+    classNames,
+    groupNames,
+    input,
+    train: standardizedSplit(rows.train, standardization),
+    val: standardizedSplit(rows.val!, standardization),
+    test: standardizedSplit(rows.test!, standardization),
+  };
+}
