@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+// The umbrella package, not bare tfjs-core: its Node build registers every kernel gradient.
+import * as tf from '@tensorflow/tfjs';
 
 export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -29,7 +30,6 @@ async function useWasm(): Promise<void> {
 }
 
 async function useCpu(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
 }
 

@@ -31,8 +31,6 @@ export interface AlgorithmContext {
   data: Dataset;
   /** Training indices this run may train on (all of them, or a random half for memorization models). */
   trainIdx: Int32Array;
-  /** The whole training split on the device. */
-  xTrain: tf.Tensor2D;
   arch: Architecture;
   profile: TrainingProfile;
   hp: Hparams;

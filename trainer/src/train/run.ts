@@ -59,7 +59,6 @@ export interface RunOptions {
   /** Evaluate on val/test at checkpoints (off for XRM and memorization models). */
   evaluate?: boolean;
   steps?: number;
-  xTrain: tf.Tensor2D;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -68,7 +67,6 @@ export function makeContext(o: RunOptions): AlgorithmContext {
   return {
     data,
     trainIdx: o.trainIdx ?? Int32Array.from({ length: data.train.n }, (_, i) => i),
-    xTrain: o.xTrain,
     arch: architecture(data.train.d, profile.hidden, data.numClasses, profile.bias),
     profile: o.steps ? { ...profile, steps: o.steps } : profile,
     hp: o.hparams,
