@@ -1,0 +1,52 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { MAX_BATCH, MAX_BODY_BYTES } from '../../shared/src/index.js';
+import { requireApiKey } from './auth.js';
+import type { AppEnv } from './env.js';
+import { ApiError, notFound, onError, validationHook } from './errors.js';
+import { registerDemo } from './routes/demo.js';
+import { registerEvaluate } from './routes/evaluate.js';
+import { registerHealth } from './routes/health.js';
+import { registerModels } from './routes/models.js';
+import { registerPredict } from './routes/predict.js';
+
+/**
+ * The mat-edge worker: predictions with per-input memorization and spurious-reliance scores from a verified model
+ * bundle (R2 or static assets), a labelled-batch evaluation, model metadata, health, OpenAPI and the public demo.
+ * @example await app.request('/healthz', {}, env) // { status: 'ok', models: [{ id: 'mat-cmnist', ok: true }] }
+ */
+export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+app.use('/v1/*', requireApiKey);
+app.use('*', bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
+  },
+}));
+
+registerPredict(app);
+registerEvaluate(app);
+registerModels(app);
+registerHealth(app);
+registerDemo(app);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'One of the keys in the API_KEYS secret.',
+});
+app.doc31('/openapi.json', (c) => ({
+  openapi: '3.1.0',
+  info: {
+    title: 'mat-edge',
+    version: '1',
+    description: `Predictions with per-input memorization and spurious-reliance scores. Batches of up to ${MAX_BATCH} inputs, bodies up to ${MAX_BODY_BYTES} bytes.`,
+  },
+  servers: [{ url: new URL(c.req.url).origin }],
+}));
+
+app.notFound(notFound);
+app.onError(onError);
+
+export default app;

@@ -1,0 +1,50 @@
+import {
+  ONNX_INPUT, ONNX_OUTPUTS, contentHash, preprocess, scoreRow, type InputRow, type Prediction,
+} from '../../shared/src/index.js';
+import type { LoadedBundle } from './bundle/loader.js';
+import { invalid, type Issue } from './errors.js';
+import { ort } from './ort-session.js';
+
+/**
+ * The raw vectors of a batch, checked against the model's input spec: length `input.dim` and, for images, values
+ * inside `input.range`. Throws a 400 naming each offending path (`["inputs", 3]`, `["inputs", 3, "features"]`).
+ */
+export function inputVectors(rows: readonly InputRow[], bundle: LoadedBundle, field = 'inputs'): number[][] {
+  const spec = bundle.manifest.input;
+  const issues: Issue[] = [];
+  const vectors = rows.map((row, i) => {
+    const [vector, path] = Array.isArray(row) ? [row, [field, i]] : [row.features, [field, i, 'features']];
+    if (vector.length !== spec.dim) issues.push({ path, message: `must have ${spec.dim} values (model ${bundle.id}), got ${vector.length}` });
+    else if (spec.kind === 'image') {
+      const [lo, hi] = spec.range;
+      const j = vector.findIndex((v) => v < lo || v > hi);
+      if (j >= 0) issues.push({ path: [...path, j], message: `pixel values must lie in [${lo}, ${hi}], got ${vector[j]}` });
+    }
+    return vector;
+  });
+  if (issues.length) throw invalid(`inputs do not fit model ${bundle.id}`, issues);
+  return vectors;
+}
+
+/** One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). */
+export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean): Promise<Prediction[]> {
+  const n = vectors.length, d = bundle.manifest.input.dim;
+  const x = new Float32Array(n * d);
+  vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
+  const memberScores = bundle.members.size
+    ? await Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
+    : vectors.map(() => null);
+  const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
+  const rowsOf = (name: string) => {
+    const data = out[name].data as Float32Array, w = data.length / n;
+    return (i: number) => data.subarray(i * w, (i + 1) * w);
+  };
+  const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
+  const twinA = rowsOf(ONNX_OUTPUTS.twinA), twinB = rowsOf(ONNX_OUTPUTS.twinB);
+  return vectors.map((_, i) => scoreRow(
+    { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) },
+    bundle.manifest,
+    bundle.exemplars,
+    { memberScore: memberScores[i], explain },
+  ));
+}

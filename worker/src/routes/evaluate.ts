@@ -1,0 +1,79 @@
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import {
+  EvaluateRequest, EvaluateResponse, MAX_BATCH, groupedAccuracy, inferredGroupId, inferredGroupNames, quantiles,
+  FlagReason, type Prediction,
+} from '../../../shared/src/index.js';
+import { requireBundle } from '../bundle/registry.js';
+import { requireConfig, type AppEnv } from '../env.js';
+import { invalid, type Issue } from '../errors.js';
+import { inputVectors, predictVectors } from '../inference.js';
+import { BEARER, errorResponses, json } from './openapi.js';
+
+const route = createRoute({
+  method: 'post',
+  path: '/v1/evaluate',
+  tags: ['inference'],
+  summary: 'Robustness scoring of a labelled batch',
+  description: `Accuracy and worst-group accuracy (true groups when given, XRM-inferred groups otherwise), score distributions and the flagged inputs, for up to ${MAX_BATCH} labelled inputs.`,
+  security: BEARER,
+  request: { body: { required: true, content: json(EvaluateRequest) } },
+  responses: {
+    200: { description: 'Metrics of the batch.', content: json(EvaluateResponse) },
+    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+  },
+});
+
+/** Indices outside [0, limit) as issues naming `[field, i]`. */
+function outOfRange(values: readonly number[], limit: number, field: string, what: string): Issue[] {
+  return values.flatMap((v, i) => (v < limit ? [] : [{ path: [field, i], message: `${what} ${v} is not below ${limit}` }]));
+}
+
+function distribution(values: number[]) {
+  const [p50, p95, max] = quantiles(values, [0.5, 0.95, 1]);
+  return { mean: values.reduce((s, v) => s + v, 0) / values.length, p50, p95, max };
+}
+
+export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const bundle = await requireBundle(c.env, requireConfig(c.env), body.model);
+    const { classNames, groupNames } = bundle.manifest;
+    const issues = [
+      ...outOfRange(body.labels, classNames.length, 'labels', 'label'),
+      ...(body.groups ? outOfRange(body.groups, groupNames.length, 'groups', 'group') : []),
+    ];
+    if (issues.length) throw invalid(`labels or groups do not fit model ${bundle.id}`, issues);
+    const predictions: Prediction[] = await predictVectors(bundle, inputVectors(body.inputs, bundle), false);
+
+    const correct = predictions.map((p, i) => p.label === body.labels[i]);
+    // XRM's inferred group of a labelled input: its class crossed with whether the shortcut (the held-out twins) gets it wrong.
+    const grouped = body.groups
+      ? groupedAccuracy(correct, body.groups, groupNames)
+      : groupedAccuracy(correct, predictions.map((p, i) => inferredGroupId(body.labels[i], p.spurious.shortcut_label !== body.labels[i])), inferredGroupNames(classNames));
+    const { memorization_percentile: memThreshold, reliance: relianceThreshold } = body.thresholds;
+    const flagged = predictions.flatMap((p, i) => {
+      const reasons: z.infer<typeof FlagReason>[] = [];
+      if (!correct[i]) reasons.push('misclassified');
+      if (p.memorization.percentile >= memThreshold) reasons.push('high_memorization');
+      if (p.spurious.reliance >= relianceThreshold) reasons.push('shortcut_reliance');
+      return reasons.length
+        ? [{ index: i, label: body.labels[i], predicted: p.label, reasons, memorization: p.memorization.score, reliance: p.spurious.reliance }]
+        : [];
+    });
+    return c.json({
+      model: { id: bundle.id, version: bundle.manifest.model.version },
+      n: predictions.length,
+      accuracy: grouped.average,
+      worst_group_accuracy: grouped.worstGroup,
+      group_source: body.groups ? 'true' as const : 'inferred' as const,
+      per_group: grouped.perGroup,
+      scores: {
+        memorization: distribution(predictions.map((p) => p.memorization.score)),
+        reliance: distribution(predictions.map((p) => p.spurious.reliance)),
+        twin_disagreement: distribution(predictions.map((p) => p.memorization.twin_disagreement)),
+        conflict_rate: predictions.filter((p) => p.spurious.conflict).length / predictions.length,
+      },
+      flagged,
+    }, 200);
+  });
+}
