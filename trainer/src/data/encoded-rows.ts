@@ -27,5 +27,5 @@ export function standardizedSplit(rows: EncodedRows, standardization: Standardiz
   const { n, d } = rows;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) preprocess(rows.features.subarray(i * d, (i + 1) * d), standardization, x.subarray(i * d, (i + 1) * d));
-  return { n, d, x, y: rows.y, group: rows.group, meta: rows.meta };
+  return { n, d, x, raw: Float32Array.from(rows.features), y: rows.y, group: rows.group, meta: rows.meta };
 }

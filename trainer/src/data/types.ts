@@ -6,6 +6,11 @@ export interface Split {
   d: number;
   /** [n × d] row-major, already preprocessed (what the network sees). */
   x: Float32Array;
+  /**
+   * [n × d] raw rows as an API client would send them, when preprocessing changes them (standardised user data);
+   * absent when x is already raw. The membership audit hashes these.
+   */
+  raw?: Float32Array;
   /** Observed (possibly noisy) labels: what every algorithm trains on. */
   y: Int32Array;
   /**
@@ -39,4 +44,9 @@ export interface Dataset {
 /** Row i of a split as a view. */
 export function row(split: Split, i: number): Float32Array {
   return split.x.subarray(i * split.d, (i + 1) * split.d);
+}
+
+/** Row i as a client would send it (before preprocessing). */
+export function rawRow(split: Split, i: number): Float32Array {
+  return (split.raw ?? split.x).subarray(i * split.d, (i + 1) * split.d);
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { DataValidationError } from '../data/index.js';
+import { registerTrain } from './train-command.js';
+
+const program = new Command()
+  .name('mat-edge')
+  .description('Memorization-aware training (XRM + MAT) with baselines, memorization metadata and servable model bundles')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerTrain(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as Error & { code?: string; exitCode?: number };
+  if (err.code?.startsWith('commander.')) process.exit(err.exitCode ?? 2);
+  if (e instanceof DataValidationError) {
+    console.error(`data error: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(`error: ${err.message}`);
+  if (process.env.MAT_EDGE_DEBUG) console.error(err.stack);
+  process.exit(1);
+}

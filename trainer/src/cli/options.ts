@@ -1,0 +1,33 @@
+import { InvalidArgumentError } from 'commander';
+import { isAlgorithmName, type AlgorithmName } from '../algorithms/registry.js';
+
+export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}], got "${value}"`);
+    return n;
+  };
+}
+
+export function algorithmList(value: string): AlgorithmName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('give at least one algorithm');
+  for (const name of names) {
+    if (!isAlgorithmName(name)) throw new InvalidArgumentError(`unknown algorithm "${name}" (known: erm, xrm, mat, group-dro, jtt)`);
+  }
+  return names as AlgorithmName[];
+}
+
+export function choice<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+}
+
+/** Tag used in bundle ids: `<algorithm>-<tag>`. */
+export function defaultTag(dataName: string): string {
+  if (dataName.startsWith('colored-mnist')) return dataName === 'colored-mnist' ? 'cmnist' : `cmnist-${dataName.split(':')[1]}`;
+  if (dataName.startsWith('synthetic')) return 'synthetic';
+  return dataName.replace(/^[a-z]+:/, '').replace(/\.[a-z]+$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'custom';
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { loadDataset, parseDataFlag } from '../data/index.js';
+import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
+import { silentProgress } from '../pipeline/progress.js';
+import { algorithmList, choice, defaultTag, intOption } from './options.js';
+import { terminalProgress } from './progress-bar.js';
+
+export function printSummary(s: TrainSummary): void {
+  const pct = (v: number | null) => (v === null ? '  —  ' : (100 * v).toFixed(1).padStart(5));
+  console.log(`\nbackend ${s.backend}; XRM flip rate ${s.xrm.flipRate.toFixed(4)} (combination ${s.xrm.combination})${s.xrm.degenerate ? ' DEGENERATE' : ''}`);
+  console.log('algorithm   selection   comb  step  val WGA  test avg  test WGA');
+  for (const r of s.results) {
+    console.log(`${r.algorithm.padEnd(11)} ${r.metric.padEnd(10)} ${String(r.combination).padStart(5)} ${String(r.step).padStart(5)}   ${pct(r.valWorstGroup)}    ${pct(r.testAverage)}     ${pct(r.testWorstGroup)}`);
+  }
+  for (const b of s.bundles) console.log(`bundle ${b.manifest.model.id}: ${b.dir}`);
+  console.log(`wall time ${s.wallSeconds.toFixed(1)} s`);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('run XRM, the chosen algorithms and baselines; select on validation worst-group accuracy; write model bundles')
+    .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE', 'colored-mnist')
+    .option('--val <file>', 'validation file for csv/jsonl data (else carved from --data)')
+    .option('--test <file>', 'test file for csv/jsonl data (else carved from --data)')
+    .option('--label-column <name>', 'label column of csv/jsonl data')
+    .option('--group-column <name>', 'true group column of csv/jsonl data')
+    .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
+    .option('--limit <n>', 'use only the first n examples of each split (smoke runs)', intOption('--limit', 10))
+    .option('--algorithms <list>', 'algorithms to train and compare', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
+    .option('--bundle <list>', 'algorithms written as bundles; the first is the main one', algorithmList, ['mat', 'erm'])
+    .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (method.md §2.6)', intOption('--sweep', 1, 100), 1)
+    .option('--seed <n>', 'training seed', intOption('--seed', 0, 2 ** 31), 0)
+    .option('--steps <n>', 'override the step budget', intOption('--steps', 1))
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--selection <metric>', 'auto | va_wga (validation groups) | va_gi_wga (XRM-inferred groups)', choice('--selection', ['auto', 'va_wga', 'va_gi_wga'] as const), 'auto')
+    .option('--memorization-pairs <n>', 'random-half model pairs for measured memorization', intOption('--memorization-pairs', 1, 50), 1)
+    .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half', intOption('--memorization-epochs', 1, 100), 4)
+    .option('--exemplars <n>', 'training exemplars kept for nearest-neighbour scores', intOption('--exemplars', 1), 1024)
+    .option('--out <dir>', 'folder the bundles are written into', 'bundles')
+    .option('--tag <tag>', 'bundle ids are <algorithm>-<tag> (default from the data)')
+    .option('--json', 'print the summary as JSON on stdout (no progress bars)')
+    .action(async (opts) => {
+      const spec = parseDataFlag(opts.data, {
+        labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
+        val: opts.val, test: opts.test, ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
+      });
+      const data = await loadDataset(spec);
+      const summary = await trainPipeline({
+        data,
+        algorithms: opts.algorithms,
+        bundles: opts.bundle,
+        sweep: opts.sweep,
+        seed: opts.seed,
+        backend: opts.backend,
+        selection: opts.selection,
+        out: opts.out,
+        tag: opts.tag ?? defaultTag(data.name),
+        memorization: { pairs: opts.memorizationPairs, epochs: opts.memorizationEpochs },
+        exemplars: opts.exemplars,
+        steps: opts.steps,
+        progress: opts.json ? silentProgress : terminalProgress(),
+      });
+      if (opts.json) console.log(JSON.stringify({ ...summary, bundles: summary.bundles.map((b) => ({ id: b.manifest.model.id, dir: b.dir, test: b.manifest.metrics.test })) }, null, 2));
+      else printSummary(summary);
+    });
+}

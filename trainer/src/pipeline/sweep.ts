@@ -1,0 +1,71 @@
+import type { Hparams } from '../../../shared/src/index.js';
+import { resolveHparams, type AlgorithmName } from '../algorithms/registry.js';
+import type { TrainingProfile } from '../algorithms/types.js';
+import type { XrmResult } from '../algorithms/xrm-result.js';
+import type { Dataset } from '../data/types.js';
+import { runAlgorithm, type RunResult, type Selected, type SelectionMetric } from '../train/run.js';
+import type { Progress } from './progress.js';
+
+export interface SweepOptions {
+  data: Dataset;
+  profile: TrainingProfile;
+  /** Hyper-parameter combinations (method.md §2.6); null = the registry defaults. */
+  combinations: (number | null)[];
+  seed: number;
+  overrides?: Hparams;
+  steps?: number;
+  progress: Progress;
+}
+
+function label(algorithm: string, c: number | null, seed: number): string {
+  return `${algorithm} ${c === null ? 'default' : `c${c}`} seed ${seed}`;
+}
+
+async function runOne(o: SweepOptions, algorithm: AlgorithmName, c: number | null, xrm: XrmResult | null, evaluate: boolean) {
+  const hparams = resolveHparams(algorithm, o.profile, c, o.overrides);
+  const bar = o.progress.task(label(algorithm, c, o.seed), o.steps ?? o.profile.steps);
+  const run = await runAlgorithm({
+    data: o.data, profile: o.profile, algorithm, hparams, seed: o.seed, combination: c, xrm, evaluate, steps: o.steps,
+    onStep: (step, _total, loss) => bar.tick(step + 1, { loss: loss.toFixed(4) }),
+  });
+  bar.done();
+  return run;
+}
+
+export interface XrmSweep {
+  selected: XrmResult;
+  selectedCombination: number | null;
+  runs: { combination: number | null; result: XrmResult }[];
+}
+
+/** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; method.md §1.6). */
+export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
+  const runs: XrmSweep['runs'] = [];
+  for (const c of o.combinations) {
+    const run = await runOne(o, 'xrm', c, null, false);
+    runs.push({ combination: c, result: run.xrm as XrmResult });
+    o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
+  }
+  let best = runs[0];
+  for (const r of runs) if (r.result.flipRate > best.result.flipRate) best = r;
+  if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
+  return { selected: best.result, selectedCombination: best.combination, runs };
+}
+
+/** Every combination of one algorithm, each with checkpoint evaluation. */
+export async function algorithmSweep(o: SweepOptions, algorithm: AlgorithmName, xrm: XrmResult | null): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  for (const c of o.combinations) runs.push(await runOne(o, algorithm, c, xrm, true));
+  return runs;
+}
+
+/** Best run under a selection metric: highest selected value, ties broken by validation average (method.md §2.7). */
+export function selectRun(runs: RunResult[], metric: SelectionMetric): { run: RunResult; selected: Selected } | null {
+  let best: { run: RunResult; selected: Selected } | null = null;
+  for (const run of runs) {
+    const s = run.selected[metric];
+    if (!s) continue;
+    if (!best || s.value > best.selected.value || (s.value === best.selected.value && s.vaAvg > best.selected.vaAvg)) best = { run, selected: s };
+  }
+  return best;
+}

@@ -1,0 +1,227 @@
+import path from 'node:path';
+import {
+  BUNDLE_FORMAT_VERSION, decodeExemplars, inferredGroupNames, type Manifest, type Samples,
+} from '../../../shared/src/index.js';
+import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
+import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
+import type { TrainingProfile } from '../algorithms/types.js';
+import { initBackend, type BackendName } from '../backend.js';
+import { exportBundleOnnx } from '../bundle/onnx-export.js';
+import { writeBundle } from '../bundle/write.js';
+import { rawRow, type Dataset } from '../data/types.js';
+import { Mlp } from '../model/mlp.js';
+import { RandomState } from '../random.js';
+import { renderReport } from '../report/html.js';
+import type { ReportData } from '../report/data.js';
+import { evaluateNet, inferredGroups } from '../train/evaluate.js';
+import { profileFor } from '../train/profile.js';
+import type { RunResult, SelectionMetric } from '../train/run.js';
+import { bundleNetworks } from './bundle-networks.js';
+import { scoreCalibration, scoreRows } from './calibrate.js';
+import { clipScores, memorizationIndex, selectExemplars } from './exemplars.js';
+import { measureMemorization, type MemorizationMeasure } from './memorization.js';
+import { splitOutputs } from './outputs.js';
+import type { Progress } from './progress.js';
+import { memorizationHistograms, reliabilityBins, reportRun, xrmSummary } from './report-data.js';
+import { algorithmSweep, selectRun, xrmSweep } from './sweep.js';
+
+export interface TrainOptions {
+  data: Dataset;
+  /** Algorithms trained and compared (XRM always runs first). */
+  algorithms: AlgorithmName[];
+  /** Algorithms written as bundles (the first is the main one, e.g. ['mat', 'erm']). */
+  bundles: AlgorithmName[];
+  /** Hyper-parameter combinations 0..sweep−1 per algorithm (method.md §2.6). */
+  sweep: number;
+  seed: number;
+  backend: BackendName;
+  selection: SelectionMetric | 'auto';
+  /** Output folder; each bundle goes to <out>/<algorithm>-<tag>. */
+  out: string;
+  tag: string;
+  memorization: { pairs: number; epochs: number };
+  exemplars: number;
+  steps?: number;
+  progress: Progress;
+}
+
+export interface TrainedBundle { algorithm: AlgorithmName; dir: string; manifest: Manifest }
+
+export interface TrainSummary {
+  backend: string;
+  wallSeconds: number;
+  selection: SelectionMetric;
+  xrm: { combination: number | null; flipRate: number; degenerate: boolean };
+  results: { algorithm: AlgorithmName; metric: SelectionMetric; combination: number | null; step: number; valWorstGroup: number; testAverage: number; testWorstGroup: number | null }[];
+  bundles: TrainedBundle[];
+}
+
+function memorizationSteps(profile: TrainingProfile, n: number, batch: number, epochs: number): number {
+  return profile.fullBatch ? profile.steps : Math.max(1, Math.ceil((epochs * n) / 2 / batch));
+}
+
+function demoSamples(data: Dataset, perGroup = 6): Samples {
+  const groups = data.test.group;
+  const taken = new Map<number, number>();
+  const items: Samples['items'] = [];
+  for (let i = 0; i < data.test.n && items.length < perGroup * Math.max(1, data.groupNames.length); i++) {
+    const g = groups ? groups[i] : 0;
+    if ((taken.get(g) ?? 0) >= perGroup) continue;
+    taken.set(g, (taken.get(g) ?? 0) + 1);
+    items.push({ id: i, label: data.test.y[i], group: groups ? g : null, input: Array.from(rawRow(data.test, i)) });
+  }
+  return { formatVersion: BUNDLE_FORMAT_VERSION, items };
+}
+
+/** Trains XRM, every requested algorithm, selects on validation worst-group accuracy, measures memorization, writes bundles. */
+export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
+  const t0 = performance.now();
+  const backend = await initBackend(o.backend);
+  const { data, progress } = o;
+  const profile = profileFor(data);
+  const metric: SelectionMetric = o.selection !== 'auto' ? o.selection : data.val.group ? 'va_wga' : 'va_gi_wga';
+  if (metric === 'va_wga' && !data.val.group) throw new Error('--selection va_wga needs validation group labels; use va_gi_wga');
+  const combinations = Array.from({ length: o.sweep }, (_, c) => c);
+  const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress };
+  progress.log(`data ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test; backend ${backend}; selection ${metric}`);
+
+  const xrm = await xrmSweep(sweepOpts);
+  const runs = new Map<AlgorithmName, RunResult[]>();
+  for (const name of new Set([...o.algorithms, ...o.bundles])) {
+    if (name === 'xrm') continue;
+    if (ALGORITHMS[name].needsGroups && !data.train.group) {
+      progress.log(`skipping ${name}: ${data.name} has no training group labels`);
+      continue;
+    }
+    runs.set(name, await algorithmSweep(sweepOpts, name, ALGORITHMS[name].needsXrm ? xrm.selected : null));
+  }
+  const results: TrainSummary['results'] = [];
+  const chosen = new Map<AlgorithmName, RunResult>();
+  for (const [name, list] of runs) {
+    for (const m of ['va_wga', 'va_gi_wga'] as const) {
+      const best = selectRun(list, m);
+      if (!best) continue;
+      if (m === metric) chosen.set(name, best.run);
+      results.push({ algorithm: name, metric: m, combination: best.run.combination, step: best.selected.step, valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? best.selected.point.te_gi_wga });
+    }
+  }
+
+  const measures: MemorizationMeasure[] = [];
+  for (const name of o.bundles) {
+    const run = chosen.get(name);
+    if (!run) throw new Error(`no ${name} run to bundle`);
+    const steps = memorizationSteps(profile, data.train.n, run.hparams.batch_size ?? data.train.n, o.memorization.epochs);
+    measures.push(await measureMemorization({ data, profile, algorithm: name, hparams: run.hparams, xrm: ALGORITHMS[name].needsXrm ? xrm.selected : null, pairs: o.memorization.pairs, steps, seed: o.seed, progress }));
+  }
+
+  const tau = chosen.get('mat')?.hparams.tau ?? ALGORITHMS.mat.hparams.tau.default;
+  const calibration = {
+    tau,
+    matrix: calibrationMatrix(xrm.selected.heldOutLogits, data.train.y, data.numClasses, tau),
+    classPriors: classPriors(data.train.y, data.numClasses),
+    epsilon: 1e-6,
+  };
+  const trainInferred = inferredGroups(data.train, xrm.selected.crossMistakes.train);
+  const reportRuns = [...chosen.values()].map((r) => reportRun(data, r, metric, xrm.selected));
+  const wallSeconds = () => (performance.now() - t0) / 1000;
+  const bundles: TrainedBundle[] = [];
+  const reliability: { model: string; bins: ReturnType<typeof reliabilityBins> }[] = [];
+  const pending: { name: AlgorithmName; dir: string; contents: Parameters<typeof writeBundle>[1] }[] = [];
+
+  for (const [b, name] of o.bundles.entries()) {
+    const run = chosen.get(name)!;
+    const sel = run.selected[metric]!;
+    const nets = bundleNetworks(sel.weights, xrm.selected);
+    const bar = progress.task(`bundle ${name}: scores and exemplars`, 4);
+    const train = splitOutputs(nets, data.train);
+    const scores = clipScores(measures[b].scores);
+    const exemplarIdx = selectExemplars(scores, Math.min(o.exemplars, data.train.n), new RandomState(o.seed));
+    const index = await memorizationIndex(data, train, scores, trainInferred, exemplarIdx, (i) => rawRow(data.train, i));
+    bar.tick(1);
+    const val = splitOutputs(nets, data.val);
+    const scoreCal = scoreCalibration(scoreRows(val, calibration, decodeExemplars(index.exemplars)), data.val.y, data.numClasses);
+    reliability.push({ model: name, bins: reliabilityBins(val, data.val.y) });
+    bar.tick(2);
+    const served = new Mlp(sel.weights.arch, sel.weights);
+    const metrics = {
+      val: evaluateNet(served, data, data.val, inferredGroups(data.val, xrm.selected.crossMistakes.val)),
+      test: evaluateNet(served, data, data.test, inferredGroups(data.test, xrm.selected.crossMistakes.test)),
+    };
+    served.dispose();
+    const model = exportBundleOnnx(nets, { docString: `mat-edge ${name} on ${data.name}` });
+    bar.tick(3);
+    bar.done();
+    const groupNames = data.train.group ? data.groupNames : null;
+    const memGroups = data.train.group ?? trainInferred;
+    const memNames = groupNames ?? inferredGroupNames(data.classNames);
+    const perGroup = memNames.map((gName, g) => {
+      let sum = 0, n = 0;
+      memGroups.forEach((v, i) => { if (v === g) { sum += scores[i]; n++; } });
+      return { group: g, name: gName, n, mean: n ? sum / n : 0 };
+    });
+    const id = `${name}-${o.tag}`;
+    pending.push({
+      name,
+      dir: path.join(o.out, id),
+      contents: {
+        manifest: {
+          formatVersion: BUNDLE_FORMAT_VERSION,
+          model: { id, version: new Date().toISOString().replace(/[-:]/g, '').slice(0, 15), createdAt: new Date().toISOString(), description: `${ALGORITHMS[name].description} on ${data.name}` },
+          dataset: { name: data.name, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n },
+          input: data.input,
+          classNames: data.classNames,
+          groupNames: data.groupNames,
+          architecture: sel.weights.arch,
+          training: {
+            algorithm: name, hparams: run.hparams, seed: run.seed, selectedStep: sel.step, selection: { metric, value: sel.value },
+            xrm: { hparams: xrm.selected.hparams, seed: xrm.selected.seed, flipRate: xrm.selected.flipRate, degenerate: xrm.selected.degenerate },
+            backend, wallSeconds: 0,
+          },
+          metrics,
+          calibration,
+          scores: scoreCal,
+          memorization: {
+            estimator: { kind: o.memorization.pairs === 1 ? 'twins' : 'random-halves', models: measures[b].models, fraction: 0.5 },
+            trainingExamples: data.train.n,
+            exemplars: exemplarIdx.length,
+            perGroup,
+          },
+        },
+        model,
+        memorization: index,
+        samples: demoSamples(data),
+      },
+    });
+  }
+
+  const reportData: ReportData = {
+    title: `mat-edge: ${o.bundles.join(' vs ')} on ${data.name}`,
+    createdAt: new Date().toISOString(),
+    dataset: { name: data.name, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n },
+    classNames: data.classNames,
+    groupNames: data.groupNames,
+    inferredGroupNames: inferredGroupNames(data.classNames),
+    backend,
+    wallSeconds: wallSeconds(),
+    servedAlgorithm: o.bundles[0],
+    runs: reportRuns,
+    xrm: xrmSummary(data, xrm),
+    memorization: memorizationHistograms(data, measures, xrm.selected),
+    scores: { reliability: { split: 'val', curves: reliability }, calibration: pending[0].contents.manifest.scores },
+  };
+  const report = await renderReport(reportData);
+  for (const p of pending) {
+    p.contents.manifest.training.wallSeconds = wallSeconds();
+    const manifest = await writeBundle(p.dir, { ...p.contents, report, reportData });
+    bundles.push({ algorithm: p.name, dir: p.dir, manifest });
+    progress.log(`wrote ${p.dir}`);
+  }
+  return {
+    backend,
+    wallSeconds: wallSeconds(),
+    selection: metric,
+    xrm: { combination: xrm.selectedCombination, flipRate: xrm.selected.flipRate, degenerate: xrm.selected.degenerate },
+    results,
+    bundles,
+  };
+}
