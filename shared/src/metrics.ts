@@ -14,7 +14,7 @@ export function groupedAccuracy(
   let total = 0;
   for (let i = 0; i < correct.length; i++) {
     const g = groups[i];
-    if (!(g >= 0 && g < G)) throw new RangeError(`group id ${g} at index ${i} is outside [0, ${G})`);
+    if (!(Number.isInteger(g) && g >= 0 && g < G)) throw new RangeError(`group id ${g} at index ${i} is outside [0, ${G})`);
     const c = correct[i] ? 1 : 0;
     hits[g] += c; counts[g]++; total += c;
   }
