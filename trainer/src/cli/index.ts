@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { DataValidationError } from '../data/index.js';
+import { registerAcceptance } from './acceptance-command.js';
 import { registerTrain } from './train-command.js';
+import { registerEvaluate } from './evaluate-command.js';
+import { registerReport } from './report-command.js';
 
 const program = new Command()
   .name('mat-edge')
@@ -10,6 +13,9 @@ const program = new Command()
   .exitOverride();
 
 registerTrain(program);
+registerEvaluate(program);
+registerReport(program);
+registerAcceptance(program);
 
 try {
   await program.parseAsync(process.argv);

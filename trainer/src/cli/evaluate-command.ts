@@ -1,0 +1,212 @@
+import type { Command } from 'commander';
+import {
+  argmax, contentHash, decodeExemplars, groupedAccuracy, inferredGroupId, inferredGroupNames, preprocess, quantiles, scoreRow,
+  type GroupedAccuracy, type GroupMetric,
+} from '../../../shared/src/index.js';
+import { readBundle } from '../bundle/read.js';
+import { loadDataset, parseDataFlag, type Split } from '../data/index.js';
+import { createOrtSession, runAll } from '../model/ort-node.js';
+import { choice, intOption } from './options.js';
+
+export interface EvaluateOptions {
+  /** `--data` source; default: the manifest's dataset name. */
+  data?: string;
+  split?: 'val' | 'test';
+  /** Only the first n examples of the split. */
+  limit?: number;
+  labelColumn?: string;
+  groupColumn?: string;
+  attributeColumn?: string;
+  val?: string;
+  test?: string;
+  /** Rows per onnxruntime `session.run`. */
+  batchSize?: number;
+}
+
+export interface ScoreDistribution { mean: number; p50: number; p95: number }
+
+/** What `mat-edge evaluate` reports; field names follow the worker's POST /v1/evaluate response. */
+export interface EvaluateResult {
+  model: { id: string; version: string; algorithm: string };
+  data: string;
+  split: 'val' | 'test';
+  n: number;
+  accuracy: number;
+  worst_group_accuracy: number;
+  /** `true` when the data has group annotations, else XRM-inferred groups 2·y + e from the twin outputs. */
+  group_source: 'true' | 'inferred';
+  per_group: GroupMetric[];
+  true_groups: GroupedAccuracy | null;
+  inferred_groups: GroupedAccuracy;
+  scores: {
+    memorization: ScoreDistribution;
+    reliance: ScoreDistribution;
+    twin_disagreement: ScoreDistribution;
+    conflict_rate: number;
+    /** Inputs found in the membership index (their memorization is the measured score). */
+    members: number;
+  };
+  /** The manifest's own metrics for this split (computed by the trainer with tfjs), for comparison. */
+  manifest_metrics: { n: number; true_groups: GroupedAccuracy | null; inferred_groups: GroupedAccuracy | null };
+}
+
+const BATCH = 2048;
+
+function firstRows(split: Split, n: number): Split {
+  const m = Math.min(n, split.n), d = split.d;
+  const meta = Object.fromEntries(Object.entries(split.meta).map(([k, v]) => [k, v.subarray(0, m)]));
+  return {
+    n: m, d, x: split.x.subarray(0, m * d), y: split.y.subarray(0, m), group: split.group?.subarray(0, m) ?? null, meta,
+    ...(split.raw ? { raw: split.raw.subarray(0, m * d) } : {}),
+  };
+}
+
+function distribution(values: number[]): ScoreDistribution {
+  const [p50, p95] = quantiles(values, [0.5, 0.95]);
+  return { mean: values.reduce((s, v) => s + v, 0) / Math.max(1, values.length), p50, p95 };
+}
+
+/**
+ * Runs a bundle's model.onnx (onnxruntime-web, as the worker does) over a labelled split and scores every input with
+ * the shared `scoreRow`: accuracy, worst-group accuracy (true groups when the data has them, XRM-inferred otherwise),
+ * per group, and the distributions of the per-input scores.
+ * @example const r = await evaluateBundle('bundles/mat-cmnist', { split: 'test', limit: 1000 }); r.worst_group_accuracy
+ */
+export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const bundle = await readBundle(dir);
+  const { manifest } = bundle;
+  const splitName = o.split ?? 'test';
+  const flag = o.data ?? manifest.dataset.name;
+  const spec = parseDataFlag(flag, {
+    labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
+  });
+  const data = await loadDataset(spec);
+  const full = data[splitName];
+  const split = o.limit === undefined ? full : firstRows(full, o.limit);
+  const D = manifest.input.dim, K = manifest.classNames.length;
+  if (split.d !== D)
+    throw new Error(`input dim mismatch: bundle ${manifest.model.id} expects ${D} inputs per row (manifest input.dim), data ${data.name} has ${split.d}`);
+  const badLabel = split.y.findIndex((y) => y < 0 || y >= K);
+  if (badLabel >= 0)
+    throw new Error(`label ${split.y[badLabel]} of ${data.name} ${splitName} row ${badLabel} is not a class of bundle ${manifest.model.id} (${K} classes: ${manifest.classNames.join(', ')})`);
+  if (split.n === 0) throw new Error(`${data.name} has no ${splitName} examples`);
+
+  // The bundle's preprocessing applied to the raw rows, exactly as the worker does for a request.
+  const raw = split.raw ?? split.x;
+  const x = new Float32Array(split.n * D);
+  for (let i = 0; i < split.n; i++) preprocess(raw.subarray(i * D, (i + 1) * D), manifest.input.preprocessing, x.subarray(i * D, (i + 1) * D));
+  const members = new Map(Object.entries(bundle.memorization.members));
+  const exemplars = decodeExemplars(bundle.memorization.exemplars);
+
+  let session: Awaited<ReturnType<typeof createOrtSession>>;
+  try {
+    session = await createOrtSession(bundle.model);
+  } catch (e) {
+    throw new Error(`bundle ${dir}: model.onnx could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const correct = new Uint8Array(split.n), inferred = new Int32Array(split.n);
+  const memorization: number[] = [], reliance: number[] = [], twinDisagreement: number[] = [];
+  let conflicts = 0, memberCount = 0;
+  try {
+    for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
+      const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
+      const out = await runAll(session, x.subarray(start * D, (start + rows) * D), rows, D);
+      const E = out.embedding.length / rows;
+      for (let j = 0; j < rows; j++) {
+        const i = start + j, y = split.y[i];
+        const k = (a: Float32Array) => a.subarray(j * K, (j + 1) * K);
+        const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
+        const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
+        const p = scoreRow(row, manifest, exemplars, { memberScore, explain: false });
+        correct[i] = p.label === y ? 1 : 0;
+        // XRM cross-mistake bit (method.md §1.4, as the trainer computes it): either twin wrong on the label.
+        inferred[i] = inferredGroupId(y, argmax(row.twinA) !== y || argmax(row.twinB) !== y);
+        memorization.push(p.memorization.score);
+        reliance.push(p.spurious.reliance);
+        twinDisagreement.push(p.memorization.twin_disagreement);
+        if (p.spurious.conflict) conflicts++;
+        if (p.memorization.member) memberCount++;
+      }
+    }
+  } finally {
+    await session.release();
+  }
+
+  const trueGroups = split.group ? groupedAccuracy(correct, split.group, data.groupNames) : null;
+  const inferredGroups = groupedAccuracy(correct, inferred, inferredGroupNames(manifest.classNames));
+  const headline = trueGroups ?? inferredGroups;
+  const m = manifest.metrics[splitName];
+  return {
+    model: { id: manifest.model.id, version: manifest.model.version, algorithm: manifest.training.algorithm },
+    data: data.name,
+    split: splitName,
+    n: split.n,
+    accuracy: headline.average,
+    worst_group_accuracy: headline.worstGroup,
+    group_source: trueGroups ? 'true' : 'inferred',
+    per_group: headline.perGroup,
+    true_groups: trueGroups,
+    inferred_groups: inferredGroups,
+    scores: {
+      memorization: distribution(memorization),
+      reliance: distribution(reliance),
+      twin_disagreement: distribution(twinDisagreement),
+      conflict_rate: conflicts / split.n,
+      members: memberCount,
+    },
+    manifest_metrics: { n: m.n, true_groups: m.trueGroups, inferred_groups: m.inferredGroups },
+  };
+}
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
+
+function groupTable(title: string, g: GroupedAccuracy): string[] {
+  const width = Math.max(24, ...g.perGroup.map((p) => p.name.length));
+  return [
+    `${title.padEnd(width)}      n  accuracy`,
+    ...g.perGroup.map((p) => `${p.name.padEnd(width)} ${String(p.n).padStart(6)}    ${pct(p.accuracy)}`),
+  ];
+}
+
+export function formatEvaluation(r: EvaluateResult): string {
+  const m = r.group_source === 'true' ? r.manifest_metrics.true_groups : r.manifest_metrics.inferred_groups;
+  const fmt = (v: number) => v.toFixed(4).padStart(8);
+  const lines = [
+    `bundle ${r.model.id} (${r.model.algorithm}, version ${r.model.version}) on ${r.data} ${r.split}: ${r.n} inputs`,
+    `accuracy ${pct(r.accuracy)}   worst-group accuracy ${pct(r.worst_group_accuracy)} (${r.group_source === 'true' ? 'true groups' : 'XRM-inferred groups'})`,
+    `manifest (trainer, n=${r.manifest_metrics.n}): accuracy ${pct(m?.average)}   worst-group accuracy ${pct(m?.worstGroup)}`,
+    '',
+    ...groupTable(r.group_source === 'true' ? 'group (true)' : 'group (XRM-inferred)', r.true_groups ?? r.inferred_groups),
+  ];
+  if (r.true_groups) lines.push('', ...groupTable('group (XRM-inferred)', r.inferred_groups));
+  lines.push(
+    '',
+    'score                   mean       p50       p95',
+    ...(['memorization', 'reliance', 'twin_disagreement'] as const).map((k) => {
+      const s = r.scores[k];
+      return `${k.padEnd(18)} ${fmt(s.mean)}  ${fmt(s.p50)}  ${fmt(s.p95)}`;
+    }),
+    `conflict rate ${pct(r.scores.conflict_rate)}; training-set members ${r.scores.members}`,
+  );
+  return lines.join('\n');
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description("run a bundle's model.onnx (onnxruntime-web) on a labelled split: accuracy, worst-group accuracy, per group, score distributions")
+    .argument('<bundleDir>', 'bundle folder (manifest.json, model.onnx, memorization.json, …)')
+    .option('--data <source>', "colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE (default: the manifest's dataset)")
+    .option('--split <name>', 'val | test', choice('--split', ['val', 'test'] as const), 'test')
+    .option('--limit <n>', 'only the first n examples of the split', intOption('--limit', 1))
+    .option('--val <file>', 'validation file for csv/jsonl data (else carved from --data)')
+    .option('--test <file>', 'test file for csv/jsonl data (else carved from --data)')
+    .option('--label-column <name>', 'label column of csv/jsonl data')
+    .option('--group-column <name>', 'true group column of csv/jsonl data')
+    .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (dir: string, opts) => {
+      const result = await evaluateBundle(dir, opts);
+      console.log(opts.json ? JSON.stringify(result, null, 2) : formatEvaluation(result));
+    });
+}
