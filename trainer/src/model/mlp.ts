@@ -28,7 +28,11 @@ export class Mlp {
   readonly weights: tf.Variable<tf.Rank.R2>[] = [];
   readonly biases: (tf.Variable<tf.Rank.R1> | null)[] = [];
 
-  constructor(readonly arch: Architecture, init: InitScheme | MlpWeights, rng?: RandomState) {
+  /**
+   * @param matMul the product used by every layer: the transpose-free custom gradient by default; tfjs' own
+   *   `tf.matMul` only as the benchmark's baseline.
+   */
+  constructor(readonly arch: Architecture, init: InitScheme | MlpWeights, rng?: RandomState, private readonly matMul: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D = dense) {
     const dims = [arch.inputDim, ...arch.hidden, arch.numClasses];
     for (let l = 0; l + 1 < dims.length; l++) {
       const [inDim, outDim] = [dims[l], dims[l + 1]];
@@ -58,7 +62,7 @@ export class Mlp {
     let embedding = x;
     const last = this.weights.length - 1;
     for (let l = 0; l <= last; l++) {
-      let z = dense(h, this.weights[l]);
+      let z = this.matMul(h, this.weights[l]);
       const b = this.biases[l];
       if (b) z = tf.add(z, b);
       if (l < last) {
