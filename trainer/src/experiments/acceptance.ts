@@ -55,7 +55,7 @@ export async function runAcceptance(o: AcceptanceOptions): Promise<SeedResult[]>
       const sweep = { data, profile, combinations: Array.from({ length: o.sweep }, (_, c) => c), seed, progress: o.progress };
       const xrm = await xrmSweep(sweep);
       for (const algorithm of o.algorithms) {
-        const runs = await algorithmSweep(sweep, algorithm, algorithm === 'mat' ? xrm.selected : null);
+        const runs = await algorithmSweep(sweep, algorithm, xrm.selected);
         for (const selection of ['va_wga', 'va_gi_wga'] as const) {
           const best = selectRun(runs, selection);
           if (!best) continue;

@@ -93,7 +93,7 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
       progress.log(`skipping ${name}: ${data.name} has no training group labels`);
       continue;
     }
-    runs.set(name, await algorithmSweep(sweepOpts, name, ALGORITHMS[name].needsXrm ? xrm.selected : null));
+    runs.set(name, await algorithmSweep(sweepOpts, name, xrm.selected));
   }
   const results: TrainSummary['results'] = [];
   const chosen = new Map<AlgorithmName, RunResult>();
