@@ -1,6 +1,6 @@
 import { tf } from '../backend.js';
 import { argmaxRows, forwardSplit } from '../train/forward.js';
-import { EpochSampler, takeBatch } from '../train/sampler.js';
+import { BatchSource } from '../train/sampler.js';
 import { createErm } from './erm.js';
 import { newNetwork, newOptimizer, optimize } from './common.js';
 import { perExampleCE } from './losses.js';
@@ -20,13 +20,14 @@ export function createJtt(ctx: AlgorithmContext): Algorithm {
     predictor: net,
     async prepare() {
       const id = createErm(ctx);
-      const sampler = new EpochSampler(ctx.trainIdx, ctx.rng.fork());
+      const batches = new BatchSource(ctx, ctx.rng.fork());
       const idSteps = Math.max(1, Math.round(ctx.hp.jtt_id_fraction * ctx.profile.steps));
       for (let step = 0; step < idSteps; step++) {
-        const b = takeBatch(sampler, ctx);
+        const b = batches.next();
         id.update(b, step);
-        tf.dispose([b.x, b.y]);
+        batches.release(b);
       }
+      batches.dispose();
       const predicted = argmaxRows(forwardSplit([id.predictor], ctx.data.train).logits[0], K);
       predicted.forEach((p, i) => (weights[i] = p !== ctx.data.train.y[i] ? ctx.hp.jtt_upweight : 1));
       id.dispose();

@@ -80,7 +80,10 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const spec = parseDataFlag(flag, {
     labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
   });
-  const data = await loadDataset(spec);
+  const data = await loadDataset(spec).catch((e: Error) => {
+    if (o.data !== undefined) throw e;
+    throw new Error(`the bundle's dataset "${flag}" could not be loaded (${e.message}); pass --data`);
+  });
   const full = data[splitName];
   const split = o.limit === undefined ? full : firstRows(full, o.limit);
   const D = manifest.input.dim, K = manifest.classNames.length;

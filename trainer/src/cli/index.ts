@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { DataValidationError } from '../data/index.js';
 import { registerAcceptance } from './acceptance-command.js';
 import { registerTrain } from './train-command.js';
+import { registerValidate } from './validate-command.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { registerReport } from './report-command.js';
 
@@ -13,6 +14,7 @@ const program = new Command()
   .exitOverride();
 
 registerTrain(program);
+registerValidate(program);
 registerEvaluate(program);
 registerReport(program);
 registerAcceptance(program);

@@ -3,13 +3,12 @@ import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { AlgorithmContext, TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
 import type { XrmAlgorithm } from '../algorithms/xrm.js';
-import { tf } from '../backend.js';
 import type { Dataset } from '../data/types.js';
 import { architecture } from '../model/mlp.js';
 import type { MlpWeights } from '../model/weights.js';
 import { RandomState } from '../random.js';
 import { evaluateNet, inferredGroups } from './evaluate.js';
-import { EpochSampler, takeBatch } from './sampler.js';
+import { BatchSource } from './sampler.js';
 
 export type SelectionMetric = 'va_wga' | 'va_gi_wga';
 
@@ -83,7 +82,7 @@ export async function runAlgorithm(o: RunOptions): Promise<RunResult & { xrm?: X
   if (entry.needsGroups && !o.data.train.group) throw new Error(`${o.algorithm} needs training group labels, and ${o.data.name} has none`);
   const ctx = makeContext(o);
   const algo = entry.create(ctx);
-  const sampler = new EpochSampler(ctx.trainIdx, ctx.rng.fork());
+  const batches = new BatchSource(ctx, ctx.rng.fork());
   await algo.prepare?.();
   const { steps, checkpointFreq } = ctx.profile;
   const inferredVal = o.xrm ? inferredGroups(o.data.val, o.xrm.crossMistakes.val) : null;
@@ -92,9 +91,9 @@ export async function runAlgorithm(o: RunOptions): Promise<RunResult & { xrm?: X
   const flipCurve: { step: number; flipRate: number }[] = [];
   const selected: RunResult['selected'] = {};
   for (let step = 0; step < steps; step++) {
-    const batch = takeBatch(sampler, ctx);
+    const batch = batches.next();
     const loss = algo.update(batch, step);
-    tf.dispose([batch.x, batch.y]);
+    batches.release(batch);
     if (!Number.isFinite(loss)) throw new Error(`${o.algorithm}: loss became ${loss} at step ${step}; lower the learning rate`);
     o.onStep?.(step, steps, loss);
     if (step % checkpointFreq !== 0 && step !== steps - 1) continue;
@@ -135,6 +134,7 @@ export async function runAlgorithm(o: RunOptions): Promise<RunResult & { xrm?: X
   };
   if (o.algorithm === 'xrm') result.xrm = { ...(algo as XrmAlgorithm).finish(o.seed), flipCurve };
   algo.dispose();
+  batches.dispose();
   result.wallSeconds = (performance.now() - t0) / 1000;
   return result;
 }

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { silentProgress } from '../pipeline/progress.js';
+import { checksTable, evidenceTable } from '../validation/format.js';
+import { runValidation, VALIDATION_DATASETS, writeValidation, type ValidationDataset } from '../validation/run.js';
+import { choice, intOption } from './options.js';
+import { terminalProgress } from './progress-bar.js';
+
+function datasetList(value: string): ValidationDataset[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(VALIDATION_DATASETS as readonly string[]).includes(n)) throw new InvalidArgumentError(`unknown dataset "${n}" (known: ${VALIDATION_DATASETS.join(', ')})`);
+  if (names.length === 0) throw new InvalidArgumentError('give at least one dataset');
+  return names as ValidationDataset[];
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate-scores')
+    .description('score validation protocol (design.md): reliance vs counterfactual truth, conflict vs minority, memorization as if new')
+    .option('--datasets <list>', 'colored-mnist, synthetic, planted-csv', datasetList, [...VALIDATION_DATASETS])
+    .option('--train-limit <n>', 'Colored MNIST training examples (validation and test stay full)', intOption('--train-limit', 100))
+    .option('--seed <n>', 'seed', intOption('--seed', 0, 2 ** 31), 0)
+    .option('--sweep <n>', 'hyper-parameter combinations per algorithm', intOption('--sweep', 1, 100), 1)
+    .option('--steps <n>', 'override the step budget of XRM/ERM/MAT', intOption('--steps', 1))
+    .option('--pairs <n>', 'random-half pairs per algorithm: pair 1 scores as if new, the rest measure', intOption('--pairs', 1, 50), 2)
+    .option('--epochs <n>', 'epochs each random-half model trains on its half', intOption('--epochs', 1, 200), 8)
+    .option('--memorization-sample <n>', 'training examples in each of the selection and evaluation subsets', intOption('--memorization-sample', 10), 2000)
+    .option('--exemplars <n>', 'exemplars per half model', intOption('--exemplars', 2), 1024)
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--work-dir <dir>', 'scratch folder (generated CSV)', 'artifacts/validation')
+    .option('--out <file>', 'results as JSON (ValidationCheck[] under "checks")', 'artifacts/validation/validation.json')
+    .option('--json', 'print the results as JSON on stdout (no progress bars)')
+    .action(async (opts) => {
+      const result = await runValidation({
+        datasets: opts.datasets, trainLimit: opts.trainLimit, seed: opts.seed, sweep: opts.sweep, steps: opts.steps,
+        pairs: opts.pairs, epochs: opts.epochs, memorizationSample: opts.memorizationSample, exemplars: opts.exemplars,
+        backend: opts.backend, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
+      });
+      writeValidation(opts.out, result);
+      if (opts.json) {
+        console.log(JSON.stringify(result, null, 2));
+        return;
+      }
+      console.log(`\n${checksTable(result.checks)}`);
+      console.log(`\nestimator evidence (selection = validation / selection subset, evaluation = test / evaluation subset):\n${evidenceTable(result.datasets.flatMap((d) => d.evidence))}`);
+      for (const d of result.datasets) console.log(`${d.dataset}: headline reliance = ${d.chosen.reliance ?? '—'}, memorization = ${d.chosen.memorization}`);
+      const missed = result.checks.filter((c) => c.pass === false).length;
+      console.log(`\n${result.checks.filter((c) => c.pass === true).length} PASS, ${missed} MISS; wrote ${opts.out}; ${result.wallSeconds.toFixed(0)} s`);
+    });
+}

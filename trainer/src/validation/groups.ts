@@ -1,0 +1,14 @@
+import type { Split } from '../data/types.js';
+
+/**
+ * True bias-conflicting ("minority") examples of a split, from the data's own annotations:
+ * Colored MNIST colour ≠ label, the synthetic task's `majority = 0`, a planted attribute ≠ label.
+ * Null when the data says nothing about its shortcut.
+ */
+export function minorityMask(split: Split): Uint8Array | null {
+  const { meta, y } = split;
+  if (meta.colour) return Uint8Array.from(y, (label, i) => (meta.colour[i] !== label ? 1 : 0));
+  if (meta.majority) return Uint8Array.from(meta.majority, (m) => (m ? 0 : 1));
+  if (meta.attribute) return Uint8Array.from(y, (label, i) => (meta.attribute[i] !== label ? 1 : 0));
+  return null;
+}
