@@ -1,4 +1,5 @@
 import type { GroupedAccuracy } from './manifest.js';
+import { argmax } from './math.js';
 
 /**
  * Average and per-group accuracy; worst-group accuracy is the minimum over non-empty groups.
@@ -25,6 +26,11 @@ export function groupedAccuracy(
     worstGroup: present.length ? Math.min(...present) : 0,
     perGroup,
   };
+}
+
+/** XRM's cross-mistake bit e of a labelled input: either twin's argmax misses the label (method.md §1.4). */
+export function crossMistake(twinA: ArrayLike<number>, twinB: ArrayLike<number>, label: number): boolean {
+  return argmax(twinA) !== label || argmax(twinB) !== label;
 }
 
 /** XRM inferred group id: 2·y + e, with e the cross-mistake bit (method.md §1.4). */

@@ -23,7 +23,7 @@ function assertClose(name: string, a: Float32Array, b: Float32Array): void {
   }
 }
 
-async function expectedPredictions(fixture: Fixture, inputs: number[][]) {
+async function expectedPredictions(fixture: Fixture, inputs: number[][], labels: number[]) {
   const m: Manifest = fixture.manifest, n = inputs.length, d = m.input.dim;
   const x = new Float32Array(n * d);
   inputs.forEach((v, i) => preprocess(v, m.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
@@ -38,7 +38,7 @@ async function expectedPredictions(fixture: Fixture, inputs: number[][]) {
   const index = MemorizationIndex.parse(JSON.parse(new TextDecoder().decode(fixture.files[BUNDLE_FILES.memorization])));
   const exemplars = decodeExemplars(index.exemplars);
   const K = m.classNames.length, E = m.architecture.embeddingDim;
-  return Promise.all(inputs.map(async (v, i) => {
+  const predictions = await Promise.all(inputs.map(async (v, i) => {
     const memberScore = index.members[await contentHash(v)] ?? null;
     return scoreRow({
       logits: served.logits.subarray(i * K, (i + 1) * K),
@@ -47,6 +47,10 @@ async function expectedPredictions(fixture: Fixture, inputs: number[][]) {
       twinB: twinB.subarray(i * K, (i + 1) * K),
     }, m, exemplars, { memberScore, explain: true });
   }));
+  // XRM cross-mistake of each labelled probe, written out here rather than with the shared helper.
+  const argmaxRow = (z: Float32Array, i: number) => (z[i * K + 1] > z[i * K] ? 1 : 0);
+  const crossMistakes = labels.map((y, i) => argmaxRow(twinA, i) !== y || argmaxRow(twinB, i) !== y);
+  return { predictions, crossMistakes };
 }
 
 /** Every file under `root` (one folder per bundle) keyed `<folder>/<file>`, base64. */
@@ -83,15 +87,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     { input: Array.from({ length: mat.manifest.input.dim }, () => rng.random()), label: 0, group: 0 },
   ];
   const inputs = probes.map((p) => p.input);
+  const labels = probes.map((p) => p.label);
+  const { predictions, crossMistakes } = await expectedPredictions(mat, inputs, labels);
   const fixture: WorkerFixture = {
     objects: await objectsUnder(root),
     bundleDir: root,
     expected: {
       inputs,
-      labels: probes.map((p) => p.label),
+      labels,
       groups: probes.map((p) => p.group),
       member: probes.map((_, i) => i >= mat.test.length && i < mat.test.length + 2),
-      predictions: await expectedPredictions(mat, inputs),
+      predictions,
+      crossMistakes,
     },
     dim: mat.manifest.input.dim,
   };

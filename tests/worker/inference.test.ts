@@ -72,10 +72,10 @@ describe('POST /v1/evaluate', () => {
     expect(body.scores.conflict_rate).toBeCloseTo(predictions.filter((p) => p.spurious.conflict).length / inputs.length, 12);
   });
 
-  it('falls back to XRM-inferred groups (class × shortcut mistake) without true groups', async () => {
+  it('falls back to XRM-inferred groups (class × cross-mistake) without true groups', async () => {
     const body = EvaluateResponse.parse(await (await call('/v1/evaluate', { json: { inputs, labels } })).json());
     expect(body.group_source).toBe('inferred');
-    const inferred = all.map((i) => 2 * labels[i] + (predictions[i].spurious.shortcut_label !== labels[i] ? 1 : 0));
+    const inferred = all.map((i) => 2 * labels[i] + (expected.crossMistakes[i] ? 1 : 0));
     expect(body.per_group.map((g) => g.n)).toEqual([0, 1, 2, 3].map((g) => inferred.filter((v) => v === g).length));
     expect(body.per_group[1].name).toBe('digit ≥ 5 · conflicts with shortcut');
   });

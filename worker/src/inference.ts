@@ -1,5 +1,5 @@
 import {
-  ONNX_INPUT, ONNX_OUTPUTS, contentHash, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
 } from '../../shared/src/index.js';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -26,8 +26,14 @@ export function inputVectors(rows: readonly InputRow[], bundle: LoadedBundle, fi
   return vectors;
 }
 
+export interface BatchPrediction {
+  predictions: Prediction[];
+  /** XRM cross-mistake bit of row i for a given label (either twin misses it), for inferred groups. */
+  crossMistake(i: number, label: number): boolean;
+}
+
 /** One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). */
-export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean): Promise<Prediction[]> {
+export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean): Promise<BatchPrediction> {
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
@@ -41,10 +47,13 @@ export async function predictVectors(bundle: LoadedBundle, vectors: number[][], 
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
   const twinA = rowsOf(ONNX_OUTPUTS.twinA), twinB = rowsOf(ONNX_OUTPUTS.twinB);
-  return vectors.map((_, i) => scoreRow(
-    { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) },
-    bundle.manifest,
-    bundle.exemplars,
-    { memberScore: memberScores[i], explain },
-  ));
+  return {
+    predictions: vectors.map((_, i) => scoreRow(
+      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) },
+      bundle.manifest,
+      bundle.exemplars,
+      { memberScore: memberScores[i], explain },
+    )),
+    crossMistake: (i, label) => crossMistake(twinA(i), twinB(i), label),
+  };
 }

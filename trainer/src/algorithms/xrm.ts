@@ -1,7 +1,7 @@
-import { argmax, softmax } from '../../../shared/src/index.js';
+import { argmax, crossMistake, softmax } from '../../../shared/src/index.js';
 import { tf } from '../backend.js';
 import type { Split } from '../data/types.js';
-import { argmaxRows, forwardSplit } from '../train/forward.js';
+import { forwardSplit } from '../train/forward.js';
 import { newNetwork, newOptimizer, optimize } from './common.js';
 import { classBalancedWeights, weightedCE } from './losses.js';
 import type { Algorithm, AlgorithmContext } from './types.js';
@@ -15,8 +15,8 @@ export function flipProbability(p: ArrayLike<number>): number {
 
 /** Cross-mistake bit per example: twin A or twin B wrong on the original label (method.md §1.4). */
 export function crossMistakes(zA: Float32Array, zB: Float32Array, y: Int32Array, K: number): Uint8Array {
-  const a = argmaxRows(zA, K), b = argmaxRows(zB, K);
-  return Uint8Array.from(y, (label, i) => (a[i] !== label || b[i] !== label ? 1 : 0));
+  const rowOf = (z: Float32Array, i: number) => z.subarray(i * K, (i + 1) * K);
+  return Uint8Array.from(y, (label, i) => (crossMistake(rowOf(zA, i), rowOf(zB, i), label) ? 1 : 0));
 }
 
 /** A split is degenerate unless, within every class present, both e = 0 and e = 1 occur (method.md §1.5). */

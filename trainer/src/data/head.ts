@@ -9,6 +9,7 @@ export function headSplit(split: Split, n: number): Split {
     n: m,
     d: split.d,
     x: split.x.slice(0, m * split.d),
+    ...(split.raw ? { raw: split.raw.slice(0, m * split.d) } : {}),
     y: split.y.slice(0, m),
     group: split.group ? split.group.slice(0, m) : null,
     meta,

@@ -207,12 +207,13 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
     runs: reportRuns,
     xrm: xrmSummary(data, xrm),
     memorization: memorizationHistograms(data, measures, xrm.selected),
-    scores: { reliability: { split: 'val', curves: reliability }, calibration: pending[0].contents.manifest.scores },
+    scores: { reliability: { split: 'val', curves: reliability } },
   };
-  const report = await renderReport(reportData);
   for (const p of pending) {
+    // Each bundle's report marks its own algorithm as the served one and shows its own score calibration.
+    const own: ReportData = { ...reportData, servedAlgorithm: p.name, wallSeconds: wallSeconds(), scores: { ...reportData.scores, calibration: p.contents.manifest.scores } };
     p.contents.manifest.training.wallSeconds = wallSeconds();
-    const manifest = await writeBundle(p.dir, { ...p.contents, report, reportData });
+    const manifest = await writeBundle(p.dir, { ...p.contents, report: await renderReport(own), reportData: own });
     bundles.push({ algorithm: p.name, dir: p.dir, manifest });
     progress.log(`wrote ${p.dir}`);
   }

@@ -142,7 +142,7 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
     const { bundles, unavailable } = await demoBundles(c.env, requireConfig(c.env));
     if (!bundles.length) throw new ApiError(503, 'bundle_unavailable', `no demo model is available: ${unavailable.map((u) => `${u.id}: ${u.reason}`).join('; ')}`);
     const models = await Promise.all(bundles.map(async (bundle) => {
-      const predictions = await predictVectors(bundle, inputVectors(inputs, bundle), true);
+      const { predictions } = await predictVectors(bundle, inputVectors(inputs, bundle), true);
       const ids = new Set(predictions.flatMap((p) => p.memorization.nearest?.map((n) => n.id) ?? []));
       return {
         id: bundle.id, version: bundle.manifest.model.version, algorithm: bundle.manifest.training.algorithm,

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import {
   EvaluateRequest, EvaluateResponse, MAX_BATCH, groupedAccuracy, inferredGroupId, inferredGroupNames, quantiles,
-  FlagReason, type Prediction,
+  FlagReason,
 } from '../../../shared/src/index.js';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
@@ -43,13 +43,13 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
       ...(body.groups ? outOfRange(body.groups, groupNames.length, 'groups', 'group') : []),
     ];
     if (issues.length) throw invalid(`labels or groups do not fit model ${bundle.id}`, issues);
-    const predictions: Prediction[] = await predictVectors(bundle, inputVectors(body.inputs, bundle), false);
+    const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false);
 
     const correct = predictions.map((p, i) => p.label === body.labels[i]);
-    // XRM's inferred group of a labelled input: its class crossed with whether the shortcut (the held-out twins) gets it wrong.
+    // XRM's inferred group of a labelled input: its class crossed with the cross-mistake bit, the trainer's own rule.
     const grouped = body.groups
       ? groupedAccuracy(correct, body.groups, groupNames)
-      : groupedAccuracy(correct, predictions.map((p, i) => inferredGroupId(body.labels[i], p.spurious.shortcut_label !== body.labels[i])), inferredGroupNames(classNames));
+      : groupedAccuracy(correct, body.labels.map((y, i) => inferredGroupId(y, crossMistake(i, y))), inferredGroupNames(classNames));
     const { memorization_percentile: memThreshold, reliance: relianceThreshold } = body.thresholds;
     const flagged = predictions.flatMap((p, i) => {
       const reasons: z.infer<typeof FlagReason>[] = [];

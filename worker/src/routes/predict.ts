@@ -23,7 +23,7 @@ export function registerPredict(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
     const bundle = await requireBundle(c.env, requireConfig(c.env), body.model);
-    const predictions = await predictVectors(bundle, inputVectors(body.inputs, bundle), body.explain);
+    const { predictions } = await predictVectors(bundle, inputVectors(body.inputs, bundle), body.explain);
     return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, predictions }, 200);
   });
 }
