@@ -60,13 +60,14 @@ function memorizationSteps(profile: TrainingProfile, n: number, batch: number, e
   return profile.fullBatch ? profile.steps : Math.max(1, Math.ceil((epochs * n) / 2 / batch));
 }
 
+/** Labelled test inputs per true group for the demo; where the data knows the clean label, only cleanly labelled ones. */
 function demoSamples(data: Dataset, perGroup = 6): Samples {
-  const groups = data.test.group;
+  const groups = data.test.group, clean = data.test.meta.clean;
   const taken = new Map<number, number>();
   const items: Samples['items'] = [];
   for (let i = 0; i < data.test.n && items.length < perGroup * Math.max(1, data.groupNames.length); i++) {
     const g = groups ? groups[i] : 0;
-    if ((taken.get(g) ?? 0) >= perGroup) continue;
+    if ((taken.get(g) ?? 0) >= perGroup || (clean && clean[i] !== data.test.y[i])) continue;
     taken.set(g, (taken.get(g) ?? 0) + 1);
     items.push({ id: i, label: data.test.y[i], group: groups ? g : null, input: Array.from(rawRow(data.test, i)) });
   }
