@@ -47,7 +47,7 @@ const builtin = (x: tf.Tensor2D, w: tf.Tensor2D) => tf.matMul(x, w);
 console.log(`trainer benchmark: Colored MNIST MLP 392→390→390→2, Adam, batch ${BATCH}`);
 await initBackend('wasm');
 const wasmCustom = measure('wasm, transpose-free dense gradient');
-const wasmBuiltin = measure('wasm, tfjs built-in MatMul gradient');
+const wasmBuiltin = measure('wasm, tfjs built-in MatMul gradient', builtin);
 console.log(`ratio transpose-free / built-in on wasm: ${(wasmCustom / wasmBuiltin).toFixed(2)}×`);
 await initBackend('cpu');
 const cpu = measure('cpu (tfjs-backend-cpu), transpose-free gradient');

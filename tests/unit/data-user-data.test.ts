@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputSpec } from '../../shared/src/index.js';
-import { DataValidationError, loadDataset, type Dataset, type DataSpecInput } from '../../trainer/src/data/index.js';
+import { loadDataset, type Dataset, type DataSpecInput } from '../../trainer/src/data/index.js';
 
 const FIXTURES = 'tests/fixtures/data';
 const dir = mkdtempSync(join(tmpdir(), 'mat-edge-data-'));

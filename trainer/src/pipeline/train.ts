@@ -1,26 +1,19 @@
 import path from 'node:path';
 import {
-  BUNDLE_FORMAT_VERSION, decodeExemplars, inferredGroupNames, type Manifest, type Samples,
+  BUNDLE_FORMAT_VERSION, inferredGroupNames, type Manifest, type Samples,
 } from '../../../shared/src/index.js';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
 import type { TrainingProfile } from '../algorithms/types.js';
 import { initBackend, type BackendName } from '../backend.js';
-import { exportBundleOnnx } from '../bundle/onnx-export.js';
 import { writeBundle } from '../bundle/write.js';
 import { rawRow, type Dataset } from '../data/types.js';
-import { Mlp } from '../model/mlp.js';
-import { RandomState } from '../random.js';
 import { renderReport } from '../report/html.js';
 import type { ReportData } from '../report/data.js';
-import { evaluateNet, inferredGroups } from '../train/evaluate.js';
 import { profileFor } from '../train/profile.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
-import { bundleNetworks } from './bundle-networks.js';
-import { scoreCalibration, scoreRows } from './calibrate.js';
-import { clipScores, memorizationIndex, selectExemplars } from './exemplars.js';
+import { assembleBundle } from './assemble.js';
 import { measureMemorization, type MemorizationMeasure } from './memorization.js';
-import { splitOutputs } from './outputs.js';
 import type { Progress } from './progress.js';
 import { memorizationHistograms, reliabilityBins, reportRun, xrmSummary } from './report-data.js';
 import { algorithmSweep, selectRun, xrmSweep } from './sweep.js';
@@ -122,7 +115,6 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
     classPriors: classPriors(data.train.y, data.numClasses),
     epsilon: 1e-6,
   };
-  const trainInferred = inferredGroups(data.train, xrm.selected.crossMistakes.train);
   const reportRuns = [...chosen.values()].map((r) => reportRun(data, r, metric, xrm.selected));
   const wallSeconds = () => (performance.now() - t0) / 1000;
   const bundles: TrainedBundle[] = [];
@@ -131,68 +123,15 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
 
   for (const [b, name] of o.bundles.entries()) {
     const run = chosen.get(name)!;
-    const sel = run.selected[metric]!;
-    const nets = bundleNetworks(sel.weights, xrm.selected);
-    const bar = progress.task(`bundle ${name}: scores and exemplars`, 4);
-    const train = splitOutputs(nets, data.train);
-    const scores = clipScores(measures[b].scores);
-    const exemplarIdx = selectExemplars(scores, Math.min(o.exemplars, data.train.n), new RandomState(o.seed));
-    const index = await memorizationIndex(data, train, scores, trainInferred, exemplarIdx, (i) => rawRow(data.train, i));
+    const bar = progress.task(`bundle ${name}: scores, exemplars, ONNX`, 1);
+    const assembled = await assembleBundle({
+      data, name, run, metric, xrm: xrm.selected, calibration, measure: measures[b], backend,
+      exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, samples: demoSamples(data),
+    });
     bar.tick(1);
-    const val = splitOutputs(nets, data.val);
-    const scoreCal = scoreCalibration(scoreRows(val, calibration, decodeExemplars(index.exemplars)), data.val.y, data.numClasses);
-    reliability.push({ model: name, bins: reliabilityBins(val, data.val.y) });
-    bar.tick(2);
-    const served = new Mlp(sel.weights.arch, sel.weights);
-    const metrics = {
-      val: evaluateNet(served, data, data.val, inferredGroups(data.val, xrm.selected.crossMistakes.val)),
-      test: evaluateNet(served, data, data.test, inferredGroups(data.test, xrm.selected.crossMistakes.test)),
-    };
-    served.dispose();
-    const model = exportBundleOnnx(nets, { docString: `mat-edge ${name} on ${data.name}` });
-    bar.tick(3);
     bar.done();
-    const groupNames = data.train.group ? data.groupNames : null;
-    const memGroups = data.train.group ?? trainInferred;
-    const memNames = groupNames ?? inferredGroupNames(data.classNames);
-    const perGroup = memNames.map((gName, g) => {
-      let sum = 0, n = 0;
-      memGroups.forEach((v, i) => { if (v === g) { sum += scores[i]; n++; } });
-      return { group: g, name: gName, n, mean: n ? sum / n : 0 };
-    });
-    const id = `${name}-${o.tag}`;
-    pending.push({
-      name,
-      dir: path.join(o.out, id),
-      contents: {
-        manifest: {
-          formatVersion: BUNDLE_FORMAT_VERSION,
-          model: { id, version: new Date().toISOString().replace(/[-:]/g, '').slice(0, 15), createdAt: new Date().toISOString(), description: `${ALGORITHMS[name].description} on ${data.name}` },
-          dataset: { name: data.name, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n },
-          input: data.input,
-          classNames: data.classNames,
-          groupNames: data.groupNames,
-          architecture: sel.weights.arch,
-          training: {
-            algorithm: name, hparams: run.hparams, seed: run.seed, selectedStep: sel.step, selection: { metric, value: sel.value },
-            xrm: { hparams: xrm.selected.hparams, seed: xrm.selected.seed, flipRate: xrm.selected.flipRate, degenerate: xrm.selected.degenerate },
-            backend, wallSeconds: 0,
-          },
-          metrics,
-          calibration,
-          scores: scoreCal,
-          memorization: {
-            estimator: { kind: o.memorization.pairs === 1 ? 'twins' : 'random-halves', models: measures[b].models, fraction: 0.5 },
-            trainingExamples: data.train.n,
-            exemplars: exemplarIdx.length,
-            perGroup,
-          },
-        },
-        model,
-        memorization: index,
-        samples: demoSamples(data),
-      },
-    });
+    reliability.push({ model: name, bins: assembled.reliability });
+    pending.push({ name, dir: path.join(o.out, assembled.contents.manifest.model.id), contents: assembled.contents });
   }
 
   const reportData: ReportData = {
