@@ -43,7 +43,7 @@ function measure(label: string, matMul?: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.
   return m;
 }
 
-const builtin = (x: tf.Tensor2D, w: tf.Tensor2D) => tf.matMul(x, w);
+const builtin = (x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D => tf.matMul(x, w);
 console.log(`trainer benchmark: Colored MNIST MLP 392→390→390→2, Adam, batch ${BATCH}`);
 await initBackend('wasm');
 const wasmCustom = measure('wasm, transpose-free dense gradient');
