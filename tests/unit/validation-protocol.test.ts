@@ -75,7 +75,7 @@ describe('planted CSV', () => {
 
 describe('counterfactual estimate', () => {
   const rows = (logits: number[], direction: number[]): SpuriousRows => ({
-    predicted: Int32Array.of(0), conflict: Uint8Array.of(0), against: Float64Array.of(0), shortcutLabel: Int32Array.of(0),
+    predicted: Int32Array.of(0), conflict: Uint8Array.of(0), against: Float64Array.of(0), modelAgainst: Float64Array.of(0), shortcutLabel: Int32Array.of(0),
     candidates: {} as SpuriousRows['candidates'], logits: Float32Array.from(logits), direction: Float64Array.from(direction), K: 2,
     sliceAccuracy: Float64Array.of(0.8),
   });

@@ -22,11 +22,12 @@ export function registerValidate(program: Command): void {
     .option('--seed <n>', 'seed', intOption('--seed', 0, 2 ** 31), 0)
     .option('--sweep <n>', 'hyper-parameter combinations per algorithm', intOption('--sweep', 1, 100), 1)
     .option('--steps <n>', 'override the step budget of XRM/ERM/MAT', intOption('--steps', 1))
-    .option('--pairs <n>', 'random-half pairs per algorithm: pair 1 scores as if new, the rest measure', intOption('--pairs', 1, 50), 2)
-    .option('--epochs <n>', 'epochs each random-half model trains on its half', intOption('--epochs', 1, 200), 8)
+    .option('--pairs <n>', 'random-half pairs per algorithm: pair 1 scores as if new, the rest measure', intOption('--pairs', 1, 50), 4)
+    .option('--epochs <n>', 'epochs each random-half model trains on its half', intOption('--epochs', 1, 200), 12)
     .option('--memorization-sample <n>', 'training examples in each of the selection and evaluation subsets', intOption('--memorization-sample', 10), 2000)
     .option('--exemplars <n>', 'exemplars per half model', intOption('--exemplars', 2), 1024)
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--bundles <dir>', 'also check the ERM and MAT bundles found in this folder (as written by train --out), through ONNX')
     .option('--work-dir <dir>', 'scratch folder (generated CSV)', 'artifacts/validation')
     .option('--out <file>', 'results as JSON (ValidationCheck[] under "checks")', 'artifacts/validation/validation.json')
     .option('--json', 'print the results as JSON on stdout (no progress bars)')
@@ -34,7 +35,7 @@ export function registerValidate(program: Command): void {
       const result = await runValidation({
         datasets: opts.datasets, trainLimit: opts.trainLimit, seed: opts.seed, sweep: opts.sweep, steps: opts.steps,
         pairs: opts.pairs, epochs: opts.epochs, memorizationSample: opts.memorizationSample, exemplars: opts.exemplars,
-        backend: opts.backend, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
+        backend: opts.backend, bundles: opts.bundles, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
       });
       writeValidation(opts.out, result);
       if (opts.json) {
@@ -43,6 +44,11 @@ export function registerValidate(program: Command): void {
       }
       console.log(`\n${checksTable(result.checks)}`);
       console.log(`\nestimator evidence (selection = validation / selection subset, evaluation = test / evaluation subset):\n${evidenceTable(result.datasets.flatMap((d) => d.evidence))}`);
+      for (const d of result.datasets) {
+        console.log(`\nreliability diagrams on ${d.dataset} test (bin: mean predicted → observed accuracy, n):`);
+        for (const r of d.reliability) console.log(`  ${r.model.padEnd(24)} ${r.bins.map((b) => `${b.confidence.toFixed(2)}→${b.accuracy.toFixed(2)} (${b.count})`).join('  ')}`);
+      }
+      console.log('');
       for (const d of result.datasets) console.log(`${d.dataset}: headline reliance = ${d.chosen.reliance ?? '—'}, memorization = ${d.chosen.memorization}`);
       const missed = result.checks.filter((c) => c.pass === false).length;
       console.log(`\n${result.checks.filter((c) => c.pass === true).length} PASS, ${missed} MISS; wrote ${opts.out}; ${result.wallSeconds.toFixed(0)} s`);

@@ -89,7 +89,7 @@ export function halfExemplars(model: HalfModel, scores: Float64Array, count: num
   };
 }
 
-export const MEMORIZATION_CANDIDATES = ['neighbours', 'neighbours_same_label', 'neighbours_same_prediction', 'held_out_1−p(y)'] as const;
+export const MEMORIZATION_CANDIDATES = ['neighbours', 'neighbours_same_label', 'neighbours_same_prediction', 'held_out_1−p(y)', 'held_out+neighbours_same_label'] as const;
 export type MemorizationCandidate = (typeof MEMORIZATION_CANDIDATES)[number];
 
 export interface AsIfNewOptions {
@@ -130,6 +130,7 @@ export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, 
       res['held_out_1−p(y)'][r] += 1 - m.labelProbs[i];
     });
     for (const c of MEMORIZATION_CANDIDATES) res[c][r] = count ? res[c][r] / count : NaN;
+    res['held_out+neighbours_same_label'][r] = 0.5 * (res['held_out_1−p(y)'][r] + res.neighbours_same_label[r]);
   });
   return res;
 }

@@ -23,6 +23,8 @@ export interface ValidateOptions {
   memorizationSample: number;
   exemplars: number;
   backend: BackendName;
+  /** Folder of written bundles (`train --out`); ERM/MAT bundles of a validated dataset are checked as served too. */
+  bundles?: string;
   /** Scratch folder for the generated CSV. */
   workDir: string;
   progress: Progress;
@@ -61,7 +63,7 @@ export async function runValidation(o: ValidateOptions): Promise<ValidationResul
     o.progress.log(`validating on ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test`);
     const p: ProtocolOptions = {
       seed: o.seed, sweep: o.sweep, steps: o.steps, pairs: o.pairs, epochs: o.epochs,
-      memorizationSample: o.memorizationSample, exemplars: o.exemplars, targets: name === 'colored-mnist', progress: o.progress,
+      memorizationSample: o.memorizationSample, exemplars: o.exemplars, bundles: o.bundles, targets: name === 'colored-mnist', progress: o.progress,
     };
     const { checks: c, ...rest } = await validateDataset(data, p);
     checks.push(...c);

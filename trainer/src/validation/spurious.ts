@@ -14,20 +14,26 @@ export function validationScoreCalibration(val: SplitOutputs, y: Int32Array, K: 
 }
 
 /** True reliance of the served model on each input: TV change of its output under the counterfactual, and whether ŷ flips. */
-export interface TrueReliance { tv: Float64Array; flips: Uint8Array }
+export interface TrueReliance {
+  tv: Float64Array;
+  flips: Uint8Array;
+  /** K = 2: change of the logit margin z₁ − z₀ under the counterfactual (NaN for K > 2). */
+  marginDelta: Float64Array;
+}
 
 export function trueReliance(o: SplitOutputs, cf: SplitOutputs): TrueReliance {
-  const tv = new Float64Array(o.n), flips = new Uint8Array(o.n);
+  const tv = new Float64Array(o.n), flips = new Uint8Array(o.n), marginDelta = new Float64Array(o.n).fill(NaN);
   for (let i = 0; i < o.n; i++) {
+    if (o.K === 2) marginDelta[i] = (cf.logits[2 * i + 1] - cf.logits[2 * i]) - (o.logits[2 * i + 1] - o.logits[2 * i]);
     const p = softmax(o.logits.subarray(i * o.K, (i + 1) * o.K)), q = softmax(cf.logits.subarray(i * o.K, (i + 1) * o.K));
     tv[i] = totalVariation(p, q);
     flips[i] = argmax(p) !== argmax(q) ? 1 : 0;
   }
-  return { tv, flips };
+  return { tv, flips, marginDelta };
 }
 
 /** Candidate per-input spurious-reliance headlines (all computable at serving time from one ONNX run + the manifest). */
-export const RELIANCE_CANDIDATES = ['reliance', 'reliance×(1−slice_acc)', 'shortcut_pull', 'shortcut_pull_soft', 'counterfactual_fit'] as const;
+export const RELIANCE_CANDIDATES = ['reliance', 'reliance×(1−slice_acc)', 'shortcut_pull', 'shortcut_pull_soft', 'counterfactual_fit', 'counterfactual_probe', 'probe_flip_probability', 'probe_tv+flip'] as const;
 export type RelianceCandidate = (typeof RELIANCE_CANDIDATES)[number];
 
 /**
@@ -43,6 +49,8 @@ export interface SpuriousRows {
   conflict: Uint8Array;
   /** 1 − q[ŷ]: a continuous "against the shortcut" score (conflict's tie-breaker). */
   against: Float64Array;
+  /** 1 − p[shortcut_label]: the served model's probability that the answer is not the shortcut's. */
+  modelAgainst: Float64Array;
   shortcutLabel: Int32Array;
   candidates: Record<RelianceCandidate, Float64Array>;
   /** Served logits and the centred shortcut direction K·q − 1 per row ([n × K]), for the fitted counterfactual estimate. */
@@ -79,7 +87,7 @@ export function spuriousRows(o: SplitOutputs, cal: Calibration, scoreCal: ScoreC
   const n = o.n;
   const cand = Object.fromEntries(RELIANCE_CANDIDATES.map((c) => [c, new Float64Array(n)])) as Record<RelianceCandidate, Float64Array>;
   const rows: SpuriousRows = {
-    predicted: new Int32Array(n), conflict: new Uint8Array(n), against: new Float64Array(n), shortcutLabel: new Int32Array(n), candidates: cand,
+    predicted: new Int32Array(n), conflict: new Uint8Array(n), against: new Float64Array(n), modelAgainst: new Float64Array(n), shortcutLabel: new Int32Array(n), candidates: cand,
     logits: o.logits, direction: new Float64Array(n * o.K), K: o.K, sliceAccuracy: new Float64Array(n),
   };
   const softCal = { ...cal, tau: 1 };
@@ -94,6 +102,7 @@ export function spuriousRows(o: SplitOutputs, cal: Calibration, scoreCal: ScoreC
     const q = cal.matrix[0].map((_, c) => a.reduce((s, _v, k) => s + 0.5 * (a[k] + b[k]) * cal.matrix[k][c], 0));
     rows.against[i] = 1 - q[label];
     rows.sliceAccuracy[i] = sp.slice_accuracy ?? NaN;
+    rows.modelAgainst[i] = 1 - softmax(r.logits)[sp.shortcut_label];
     q.forEach((v, k) => (rows.direction[i * o.K + k] = o.K * v - 1));
     cand.reliance[i] = sp.reliance;
     cand['reliance×(1−slice_acc)'][i] = sp.reliance * (1 - (sp.slice_accuracy ?? 0));
@@ -118,4 +127,43 @@ export function sliceReliability(rows: SpuriousRows, y: Int32Array, bins = 10): 
     if (rows.predicted[i] === y[i]) acc[b].hits++;
   });
   return acc.flatMap((a, b) => (a.count ? [{ lower: b / bins, upper: (b + 1) / bins, confidence: a.conf / a.count, accuracy: a.hits / a.count, count: a.count }] : []));
+}
+
+/** Standard-normal quantiles at (k + ½)/7, k = 0..6: a 7-point average over the probe's residual. */
+const NORMAL_POINTS = [-1.4652, -0.7916, -0.3661, 0, 0.3661, 0.7916, 1.4652];
+
+/**
+ * Estimated TV from a predicted margin change Δ̂ (K = 2): E|σ(m) − σ(m + Δ̂ + ε)| with ε ~ N(0, σ²), σ the probe's
+ * validation residual (σ = 0: the plug-in |σ(m) − σ(m + Δ̂)|). The average accounts for how close m is to the boundary.
+ */
+export function marginShiftTv(rows: SpuriousRows, delta: Float64Array, sigma = 0): Float64Array {
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const points = sigma > 0 ? NORMAL_POINTS : [0];
+  return Float64Array.from(delta, (d, i) => {
+    const m = rows.logits[2 * i + 1] - rows.logits[2 * i];
+    let s = 0;
+    for (const e of points) s += Math.abs(sig(m) - sig(m + d + sigma * e));
+    return s / points.length;
+  });
+}
+
+/** Signed shortcut direction for K = 2: q₁ − q₀ ∈ [−1, 1]. */
+export function shortcutSign(rows: SpuriousRows): Float64Array {
+  return Float64Array.from(rows.predicted, (_, i) => rows.direction[i * rows.K + 1] / 2 - rows.direction[i * rows.K] / 2);
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 via erf; |error| < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
+  const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** K = 2: probability that the prediction flips, P(sign(m + Δ̂ + ε) ≠ sign(m)), ε ~ N(0, σ²). */
+export function flipProbability(rows: SpuriousRows, delta: Float64Array, sigma: number): Float64Array {
+  return Float64Array.from(delta, (d, i) => {
+    const m = rows.logits[2 * i + 1] - rows.logits[2 * i];
+    const sgn = m >= 0 ? 1 : -1;
+    return normalCdf((-sgn * (m + d)) / Math.max(sigma, 1e-6));
+  });
 }

@@ -78,3 +78,21 @@ export function mean(values: ArrayLike<number>, mask?: ArrayLike<number | boolea
 export function take(values: ArrayLike<number>, indices: ArrayLike<number>): Float64Array {
   return Float64Array.from(indices as ArrayLike<number>, (i) => values[i]);
 }
+
+/**
+ * Empirical CDF of a reference sample: v ↦ share of the sample ≤ v (ties count fully), the fine-grained version of reading
+ * a percentile off stored validation quantiles.
+ * @example empiricalCdf([1, 2, 3, 4])(2.5) // 0.5
+ */
+export function empiricalCdf(sample: ArrayLike<number>): (v: number) => number {
+  const sorted = Float64Array.from(sample as ArrayLike<number>).sort();
+  const n = sorted.length;
+  return (v: number) => {
+    let lo = 0, hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= v) lo = mid + 1; else hi = mid;
+    }
+    return n ? lo / n : NaN;
+  };
+}
