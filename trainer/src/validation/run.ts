@@ -11,20 +11,12 @@ import { validateDataset, type DatasetValidation, type ProtocolOptions } from '.
 export type ValidationDataset = 'colored-mnist' | 'synthetic' | 'planted-csv';
 export const VALIDATION_DATASETS: readonly ValidationDataset[] = ['colored-mnist', 'synthetic', 'planted-csv'];
 
-export interface ValidateOptions {
+/** The protocol's knobs, plus which datasets to run and where. */
+export interface ValidateOptions extends Pick<ProtocolOptions, 'seed' | 'sweep' | 'steps' | 'pairs' | 'epochs' | 'memorizationSample' | 'exemplars' | 'bundles'> {
   datasets: ValidationDataset[];
   /** Colored MNIST training examples (first n; validation and test stay full). */
   trainLimit?: number;
-  seed: number;
-  sweep: number;
-  steps?: number;
-  pairs: number;
-  epochs: number;
-  memorizationSample: number;
-  exemplars: number;
   backend: BackendName;
-  /** Folder of written bundles (`train --out`); ERM/MAT bundles of a validated dataset are checked as served too. */
-  bundles?: string;
   /** Scratch folder for the generated CSV. */
   workDir: string;
   progress: Progress;
