@@ -25,6 +25,9 @@ export const NearestExemplar = z.object({ id: z.number().int(), label: z.number(
 export const MemorizationBlock = z.object({
   score: z.number().meta({ description: 'How much the answer rests on memorized individual training examples (0 none, 1 fully).' }),
   member: z.boolean().meta({ description: 'The input is (byte-for-byte) a training example; score is then its measured score.' }),
+  estimator: z.enum(['measured', 'neighbours', 'label_and_neighbours']).meta({
+    description: "How score was obtained: 'measured' (a training example: its in-minus-out p(y|x)), 'neighbours' (a new input: memorization of its nearest training exemplars), 'label_and_neighbours' (a new labelled input, /v1/evaluate: ½(1 − p(y|x)) + ½ same-label neighbours).",
+  }),
   percentile: z.number().meta({ description: 'Share of validation inputs with a lower or equal score.' }),
   twin_disagreement: z.number().meta({ description: '½‖a − b‖₁ between the two XRM twins trained on disjoint halves.' }),
   nearest: z.array(NearestExemplar).optional(),
@@ -38,6 +41,12 @@ export const SpuriousBlock = z.object({
   reliance: z.number().meta({ description: 'How certain the shortcut alone is of the predicted label (0 uninformative/opposed, 1 certain).' }),
   percentile: z.number(),
   slice_accuracy: z.number().nullable().meta({ description: "This model's validation accuracy on inputs of the same slice." }),
+  counterfactual_change: z.number().nullable().meta({
+    description: "Expected change (total variation, 0..1) of this model's probabilities if the input's shortcut were swapped (Colored MNIST: its colour), from a probe fitted on validation counterfactuals; null where the bundle has no probe (no declared intervention, or more than two classes).",
+  }),
+  flip_probability: z.number().nullable().meta({
+    description: 'Probability that the predicted label flips if the shortcut were swapped (same probe); null where the bundle has none.',
+  }),
 });
 
 export const Prediction = z.object({
@@ -57,6 +66,7 @@ export type PredictResponse = z.infer<typeof PredictResponse>;
 export const Thresholds = z.object({
   memorization_percentile: z.number().min(0).max(1).default(0.95),
   reliance: z.number().min(0).max(1).default(0.9),
+  flip_probability: z.number().min(0).max(1).default(0.5),
 });
 
 export const EvaluateRequest = z.object({
@@ -65,7 +75,7 @@ export const EvaluateRequest = z.object({
   labels: z.array(z.number().int().nonnegative()).min(1).max(MAX_BATCH),
   groups: z.array(z.number().int().nonnegative()).optional()
     .meta({ description: "True group ids (indices into the model's groupNames); inferred from XRM when omitted." }),
-  thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9 }),
+  thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9, flip_probability: 0.5 }),
 }).superRefine((r, ctx) => {
   if (r.labels.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `must have one label per input (${r.inputs.length})` });
   if (r.groups && r.groups.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['groups'], message: `must have one group per input (${r.inputs.length})` });
@@ -74,7 +84,13 @@ export type EvaluateRequest = z.infer<typeof EvaluateRequest>;
 
 const Distribution = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() });
 
-export const FlagReason = z.enum(['misclassified', 'high_memorization', 'shortcut_reliance']);
+export const FlagReason = z.enum(['misclassified', 'high_memorization', 'shortcut_reliance', 'shortcut_flip', 'shortcut_conflict']).meta({
+  description: 'Why an input is flagged. misclassified: the prediction misses the label. high_memorization: memorization '
+    + 'percentile at or above thresholds.memorization_percentile. shortcut_reliance: the shortcut alone is at least '
+    + 'thresholds.reliance certain of the predicted label. shortcut_flip: the answer would flip if the shortcut were swapped '
+    + '(flip_probability at or above thresholds.flip_probability; bundles with a counterfactual probe only). shortcut_conflict: the label goes against the shortcut (either '
+    + 'held-out XRM twin misses it), a bias-conflicting input the model can only get right by learning the real pattern.',
+});
 
 export const EvaluateResponse = z.object({
   model: ModelRefOut,
@@ -83,7 +99,22 @@ export const EvaluateResponse = z.object({
   worst_group_accuracy: z.number(),
   group_source: z.enum(['true', 'inferred']),
   per_group: GroupedAccuracy.shape.perGroup,
-  scores: z.object({ memorization: Distribution, reliance: Distribution, twin_disagreement: Distribution, conflict_rate: z.number() }),
+  scores: z.object({
+    memorization: Distribution.meta({
+      description: 'Memorization of the labelled inputs: measured for training examples, ½(1 − p(y|x)) + ½ same-label neighbours otherwise.',
+    }),
+    reliance: Distribution,
+    counterfactual_change: Distribution.nullable().meta({ description: 'Estimated change under the shortcut swap; null without a probe.' }),
+    twin_disagreement: Distribution,
+    conflict_rate: z.number().meta({
+      description: 'Share of inputs whose label goes against the shortcut: either held-out XRM twin misses the given label '
+        + "(XRM's cross-mistake rule). These bias-conflicting inputs can only be answered right by learning the real pattern.",
+    }),
+    prediction_conflict_rate: z.number().meta({
+      description: 'Share of inputs whose predicted label goes against the shortcut, ignoring the labels '
+        + '(the spurious.conflict of /v1/predict).',
+    }),
+  }),
   flagged: z.array(z.object({
     index: z.number().int(),
     label: z.number().int(),
@@ -91,6 +122,8 @@ export const EvaluateResponse = z.object({
     reasons: z.array(FlagReason).min(1),
     memorization: z.number(),
     reliance: z.number(),
+    flip_probability: z.number().nullable(),
+    conflict: z.boolean().meta({ description: 'The label goes against the shortcut (either held-out XRM twin misses it).' }),
   })),
 });
 export type EvaluateResponse = z.infer<typeof EvaluateResponse>;

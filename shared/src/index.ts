@@ -8,3 +8,4 @@ export * from './predict.js';
 export * from './preprocess.js';
 export * from './hash.js';
 export * from './base64.js';
+export * from './counterfactual.js';

@@ -83,6 +83,23 @@ export type SliceAccuracy = z.infer<typeof SliceAccuracy>;
 
 const Quantiles = z.array(finite).length(QUANTILE_LEVELS.length);
 
+/**
+ * Two-class models trained on data that declares its shortcut intervention (Colored MNIST: swap the colour channels):
+ * ridge weights over [1, s, e, s·e] predicting the served margin's change under the swap (shared/src/counterfactual.ts).
+ */
+export const CounterfactualProbe = z.object({
+  /** The intervention, in words (what "swapping the shortcut" means for this dataset). */
+  intervention: z.string().min(1),
+  embeddingDim: z.number().int().positive(),
+  /** Float32 little-endian, base64: 2 + 2·embeddingDim weights. */
+  weights: z.string(),
+  /** Root-mean-square error of the predicted margin change on the validation counterfactuals it was fitted on. */
+  residualSigma: z.number().positive(),
+  /** Validation inputs it was fitted on. */
+  n: z.number().int().positive(),
+});
+export type CounterfactualProbe = z.infer<typeof CounterfactualProbe>;
+
 /** Score calibration measured on the validation split by the very functions the worker serves. */
 export const ScoreCalibration = z.object({
   quantileLevels: z.array(probability).length(QUANTILE_LEVELS.length),
@@ -91,12 +108,18 @@ export const ScoreCalibration = z.object({
     twinDisagreement: Quantiles,
     reliance: Quantiles,
     shortcutConfidence: Quantiles,
+    /** Memorization given the true label (what /v1/evaluate reports); absent in bundles written before it existed. */
+    labelledMemorization: Quantiles.optional(),
+    /** Estimated counterfactual change (where the bundle has a probe). */
+    counterfactualChange: Quantiles.optional(),
   }),
   /** Upper edges of the reliance buckets used by slice accuracy (last edge is 1). */
   relianceBucketEdges: z.array(probability).min(1),
   sliceAccuracy: z.array(SliceAccuracy),
   /** Nearest-exemplar estimator settings. */
   neighbours: z.object({ k: z.number().int().positive(), temperature: z.number().positive() }),
+  /** Counterfactual probe; null/absent where the data declares no intervention or K > 2. */
+  counterfactualProbe: CounterfactualProbe.nullish(),
 });
 export type ScoreCalibration = z.infer<typeof ScoreCalibration>;
 

@@ -125,3 +125,31 @@ export function neighbourMemorization(
 }
 
 export { percentileFromQuantiles };
+
+/** The exemplar table split by label (one table per class, rows in their original order), for label-aware estimates. */
+export function exemplarsByLabel(table: ExemplarTable, K: number): ExemplarTable[] {
+  return Array.from({ length: K }, (_, c) => {
+    const rows = table.labels.flatMap((l, i) => (l === c ? [i] : []));
+    const embeddings = new Float32Array(rows.length * table.dim);
+    rows.forEach((i, r) => embeddings.set(table.embeddings.subarray(i * table.dim, (i + 1) * table.dim), r * table.dim));
+    const pick = <T>(a: T[]) => rows.map((i) => a[i]);
+    return { count: rows.length, dim: table.dim, embeddings, ids: pick(table.ids), labels: pick(table.labels), scores: pick(table.scores), inferredGroups: pick(table.inferredGroups) };
+  });
+}
+
+/**
+ * Memorization of a labelled input that is not a training example (what /v1/evaluate reports):
+ * ½(1 − p(y|x)) + ½ · the neighbour estimate among exemplars of the same label. The first half is the held-out
+ * evidence (a model that never saw x gives y little probability: fitting (x, y) would need memorizing it), the second
+ * how much similar examples of that label were memorized. Chosen on the validation protocol's selection subset.
+ */
+export function labelledMemorization(
+  probabilities: ArrayLike<number>,
+  embedding: ArrayLike<number>,
+  label: number,
+  byLabel: readonly ExemplarTable[],
+  k: number,
+  temperature: number,
+): number {
+  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature).score;
+}

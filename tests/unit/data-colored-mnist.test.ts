@@ -92,7 +92,7 @@ describe('Colored MNIST (method.md §6.2), full build', () => {
 
   it('counterfactual swaps the colour channels', () => {
     const x = row(ds.train, 3);
-    const swapped = ds.counterfactual!(x);
+    const swapped = ds.counterfactual!.apply(x);
     expect(swapped.subarray(0, 196)).toEqual(x.subarray(196, 392));
     expect(swapped.subarray(196, 392)).toEqual(x.subarray(0, 196));
     expect(swapColour(swapped)).toEqual(x);

@@ -76,7 +76,7 @@ describe('synthetic interpretable problem (method.md §4.1)', () => {
 
   it('counterfactual negates the spurious coordinate only', () => {
     const x = row(ds.train, 0);
-    const flipped = ds.counterfactual!(x);
+    const flipped = ds.counterfactual!.apply(x);
     expect(flipped[1]).toBe(-x[1]);
     expect(flipped[0]).toBe(x[0]);
     expect(flipped.subarray(2)).toEqual(x.subarray(2));

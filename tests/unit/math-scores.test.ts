@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  exemplarsByLabel,
   heldOutPosterior,
+  labelledMemorization,
   neighbourMemorization,
   reliance,
   relianceBucket,
@@ -131,5 +133,27 @@ describe('neighbourMemorization: softmax(sim/T)-weighted mean over the k most co
     expect(neighbourMemorization([3, 4], table, 10, 1).neighbours).toHaveLength(3);
     const empty: ExemplarTable = { count: 0, dim: 2, embeddings: new Float32Array(0), ids: [], labels: [], scores: [], inferredGroups: [] };
     expect(neighbourMemorization([1, 0], empty, 3, 1)).toEqual({ score: 0, neighbours: [] });
+  });
+});
+
+describe('label-aware memorization (what /v1/evaluate serves for a new labelled input)', () => {
+  // e0 = [1, 0] label 0 score 0.1; e1 = [0, 1] label 1 score 0.5; e2 = [0.6, 0.8] label 1 score 0.9.
+  const table: ExemplarTable = {
+    count: 3, dim: 2, embeddings: Float32Array.of(1, 0, 0, 1, 0.6, 0.8), ids: [10, 11, 12], labels: [0, 1, 1], scores: [0.1, 0.5, 0.9], inferredGroups: [0, 2, 3],
+  };
+  const byLabel = exemplarsByLabel(table, 2);
+
+  it('exemplarsByLabel splits rows by label, keeping their order and embeddings', () => {
+    expect(byLabel.map((t) => t.ids)).toEqual([[10], [11, 12]]);
+    expect(Array.from(byLabel[1].embeddings)).toEqual(Array.from(Float32Array.of(0, 1, 0.6, 0.8)));
+    expect(byLabel[1].scores).toEqual([0.5, 0.9]);
+    expect(exemplarsByLabel(table, 3)[2].count).toBe(0);
+  });
+
+  it('is ½(1 − p(y|x)) + ½ · neighbours among exemplars of label y only', () => {
+    // Query [3, 4], label 0: the only label-0 exemplar is e0 (score 0.1) even though e2 is nearer; p(0|x) = 0.2.
+    expect(labelledMemorization([0.2, 0.8], [3, 4], 0, byLabel, 2, 0.1)).toBeCloseTo(0.5 * 0.8 + 0.5 * 0.1, 9);
+    // Label 1: e2, e1 with weights softmax([10, 8]) ⇒ 0.852319 (as above); p(1|x) = 0.8.
+    expect(labelledMemorization([0.2, 0.8], [3, 4], 1, byLabel, 2, 0.1)).toBeCloseTo(0.5 * 0.2 + 0.5 * 0.852319, 5);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeProbe } from '../../shared/src/index.js';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { evaluateBundle, type EvaluateResult } from '../../trainer/src/cli/evaluate-command.js';
 import { renderBundleReport } from '../../trainer/src/cli/report-command.js';
@@ -87,6 +88,20 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
     }
   });
 
+  it('fits the counterfactual probe on validation colour swaps and stores the label-aware and counterfactual quantiles', () => {
+    for (const b of Object.values(bundles)) {
+      const { scores, architecture } = b.manifest;
+      const probe = scores.counterfactualProbe!;
+      expect(probe).toMatchObject({ intervention: 'swap the colour channels', embeddingDim: architecture.embeddingDim, n: LIMIT });
+      expect(decodeProbe(probe).weights).toHaveLength(2 + 2 * architecture.embeddingDim);
+      expect(probe.residualSigma).toBeGreaterThan(0);
+      for (const q of [scores.quantiles.labelledMemorization!, scores.quantiles.counterfactualChange!]) {
+        expect(q).toHaveLength(scores.quantileLevels.length);
+        expect(q.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= q[i - 1]))).toBe(true);
+      }
+    }
+  });
+
   it('is reproducible: the same seed gives identical metrics and identical model.onnx', async () => {
     expect(second.results).toEqual(first.results);
     for (const [i, b] of first.bundles.entries()) {
@@ -117,6 +132,9 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
             expect(Number.isFinite(s.mean)).toBe(true);
           }
           expect(r.scores.members).toBe(0); // test and validation images are not training examples
+          // Labels against the shortcut are the XRM-inferred conflict groups (odd ids 2·y + 1).
+          expect(r.scores.conflict_rate).toBeCloseTo(r.inferred_groups.perGroup.filter((g) => g.group % 2 === 1).reduce((s, g) => s + g.n, 0) / LIMIT, 12);
+          expect(r.scores.prediction_conflict_rate).toBeGreaterThanOrEqual(0);
         });
       }
     }

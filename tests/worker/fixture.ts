@@ -14,6 +14,8 @@ export interface WorkerFixture {
     /** Which probe inputs are training members. */
     member: boolean[];
     predictions: Prediction[];
+    /** The memorization block of each probe scored with its label (what /v1/evaluate computes). */
+    labelledMemorization: Prediction['memorization'][];
     /** XRM cross-mistake bit of each probe for its label (either twin wrong), K = 2. */
     crossMistakes: boolean[];
   };

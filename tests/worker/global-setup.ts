@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { BUNDLE_FILES, contentHash, preprocess, scoreRow, decodeExemplars, MemorizationIndex, type Manifest } from '../../shared/src/index.js';
+import { BUNDLE_FILES, contentHash, preprocess, scoreRow, bundleTables, MemorizationIndex, type Manifest } from '../../shared/src/index.js';
 import { forwardMlp } from '../../trainer/src/model/forward.js';
 import { createOrtSession, runAll } from '../../trainer/src/model/ort-node.js';
 import { RandomState } from '../../trainer/src/random.js';
@@ -36,21 +36,22 @@ async function expectedPredictions(fixture: Fixture, inputs: number[][], labels:
   assertClose('twin_b', ort.twinB, twinB);
 
   const index = MemorizationIndex.parse(JSON.parse(new TextDecoder().decode(fixture.files[BUNDLE_FILES.memorization])));
-  const exemplars = decodeExemplars(index.exemplars);
+  const tables = bundleTables(m, index.exemplars);
   const K = m.classNames.length, E = m.architecture.embeddingDim;
-  const predictions = await Promise.all(inputs.map(async (v, i) => {
-    const memberScore = index.members[await contentHash(v)] ?? null;
-    return scoreRow({
-      logits: served.logits.subarray(i * K, (i + 1) * K),
-      embedding: served.embedding.subarray(i * E, (i + 1) * E),
-      twinA: twinA.subarray(i * K, (i + 1) * K),
-      twinB: twinB.subarray(i * K, (i + 1) * K),
-    }, m, exemplars, { memberScore, explain: true });
-  }));
+  const row = (i: number) => ({
+    logits: served.logits.subarray(i * K, (i + 1) * K),
+    embedding: served.embedding.subarray(i * E, (i + 1) * E),
+    twinA: twinA.subarray(i * K, (i + 1) * K),
+    twinB: twinB.subarray(i * K, (i + 1) * K),
+  });
+  const memberScores = await Promise.all(inputs.map(async (v) => index.members[await contentHash(v)] ?? null));
+  const predictions = inputs.map((_, i) => scoreRow(row(i), m, tables, { memberScore: memberScores[i], explain: true }));
+  // What /v1/evaluate serves for each probe with its label (label-aware memorization of non-members).
+  const labelledMemorization = inputs.map((_, i) => scoreRow(row(i), m, tables, { memberScore: memberScores[i], label: labels[i], explain: false }).memorization);
   // XRM cross-mistake of each labelled probe, written out here rather than with the shared helper.
   const argmaxRow = (z: Float32Array, i: number) => (z[i * K + 1] > z[i * K] ? 1 : 0);
   const crossMistakes = labels.map((y, i) => argmaxRow(twinA, i) !== y || argmaxRow(twinB, i) !== y);
-  return { predictions, crossMistakes };
+  return { predictions, labelledMemorization, crossMistakes };
 }
 
 /** Every file under `root` (one folder per bundle) keyed `<folder>/<file>`, base64. */
@@ -88,7 +89,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ];
   const inputs = probes.map((p) => p.input);
   const labels = probes.map((p) => p.label);
-  const { predictions, crossMistakes } = await expectedPredictions(mat, inputs, labels);
+  const { predictions, labelledMemorization, crossMistakes } = await expectedPredictions(mat, inputs, labels);
   const fixture: WorkerFixture = {
     objects: await objectsUnder(root),
     bundleDir: root,
@@ -98,6 +99,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       groups: probes.map((p) => p.group),
       member: probes.map((_, i) => i >= mat.test.length && i < mat.test.length + 2),
       predictions,
+      labelledMemorization,
       crossMistakes,
     },
     dim: mat.manifest.input.dim,

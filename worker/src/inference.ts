@@ -33,7 +33,8 @@ export interface BatchPrediction {
 }
 
 /** One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). */
-export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean): Promise<BatchPrediction> {
+/** With `labels` (/v1/evaluate), memorization of non-members is estimated for the labelled pair (x, y). */
+export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean, labels?: readonly number[]): Promise<BatchPrediction> {
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
@@ -51,8 +52,8 @@ export async function predictVectors(bundle: LoadedBundle, vectors: number[][], 
     predictions: vectors.map((_, i) => scoreRow(
       { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) },
       bundle.manifest,
-      bundle.exemplars,
-      { memberScore: memberScores[i], explain },
+      bundle.tables,
+      { memberScore: memberScores[i], explain, ...(labels ? { label: labels[i] } : {}) },
     )),
     crossMistake: (i, label) => crossMistake(twinA(i), twinB(i), label),
   };

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  argmax, contentHash, decodeExemplars, groupedAccuracy, inferredGroupId, inferredGroupNames, preprocess, quantiles, scoreRow,
+  contentHash, bundleTables, crossMistake, groupedAccuracy, inferredGroupId, inferredGroupNames, preprocess, quantiles, scoreRow,
   type GroupedAccuracy, type GroupMetric,
 } from '../../../shared/src/index.js';
 import { readBundle } from '../bundle/read.js';
@@ -42,7 +42,10 @@ export interface EvaluateResult {
     memorization: ScoreDistribution;
     reliance: ScoreDistribution;
     twin_disagreement: ScoreDistribution;
+    /** Share of inputs whose label goes against the shortcut (either twin misses it), as /v1/evaluate reports it. */
     conflict_rate: number;
+    /** Share of predictions against the shortcut (no labels: /v1/predict's spurious.conflict). */
+    prediction_conflict_rate: number;
     /** Inputs found in the membership index (their memorization is the measured score). */
     members: number;
   };
@@ -99,7 +102,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const x = new Float32Array(split.n * D);
   for (let i = 0; i < split.n; i++) preprocess(raw.subarray(i * D, (i + 1) * D), manifest.input.preprocessing, x.subarray(i * D, (i + 1) * D));
   const members = new Map(Object.entries(bundle.memorization.members));
-  const exemplars = decodeExemplars(bundle.memorization.exemplars);
+  const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
   let session: Awaited<ReturnType<typeof createOrtSession>>;
   try {
@@ -109,7 +112,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   }
   const correct = new Uint8Array(split.n), inferred = new Int32Array(split.n);
   const memorization: number[] = [], reliance: number[] = [], twinDisagreement: number[] = [];
-  let conflicts = 0, memberCount = 0;
+  let conflicts = 0, labelConflicts = 0, memberCount = 0;
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
@@ -120,10 +123,12 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
         const k = (a: Float32Array) => a.subarray(j * K, (j + 1) * K);
         const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
         const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
-        const p = scoreRow(row, manifest, exemplars, { memberScore, explain: false });
+        const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
         correct[i] = p.label === y ? 1 : 0;
         // XRM cross-mistake bit (method.md §1.4, as the trainer computes it): either twin wrong on the label.
-        inferred[i] = inferredGroupId(y, argmax(row.twinA) !== y || argmax(row.twinB) !== y);
+        const mistake = crossMistake(row.twinA, row.twinB, y);
+        inferred[i] = inferredGroupId(y, mistake);
+        if (mistake) labelConflicts++;
         memorization.push(p.memorization.score);
         reliance.push(p.spurious.reliance);
         twinDisagreement.push(p.memorization.twin_disagreement);
@@ -154,7 +159,8 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
       memorization: distribution(memorization),
       reliance: distribution(reliance),
       twin_disagreement: distribution(twinDisagreement),
-      conflict_rate: conflicts / split.n,
+      conflict_rate: labelConflicts / split.n,
+      prediction_conflict_rate: conflicts / split.n,
       members: memberCount,
     },
     manifest_metrics: { n: m.n, true_groups: m.trueGroups, inferred_groups: m.inferredGroups },
@@ -189,7 +195,7 @@ export function formatEvaluation(r: EvaluateResult): string {
       const s = r.scores[k];
       return `${k.padEnd(18)} ${fmt(s.mean)}  ${fmt(s.p50)}  ${fmt(s.p95)}`;
     }),
-    `conflict rate ${pct(r.scores.conflict_rate)}; training-set members ${r.scores.members}`,
+    `labels against the shortcut ${pct(r.scores.conflict_rate)}; predictions against it ${pct(r.scores.prediction_conflict_rate)}; training-set members ${r.scores.members}`,
   );
   return lines.join('\n');
 }

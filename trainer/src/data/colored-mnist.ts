@@ -155,6 +155,6 @@ export function buildColoredMnist(options: ColoredMnistOptions = {}): Dataset {
     train: limit.train === undefined ? train : headSplit(train, limit.train),
     val: limit.val === undefined ? val : headSplit(val, limit.val),
     test: limit.test === undefined ? test : headSplit(test, limit.test),
-    ...(spec.spurious === 'colour' ? { counterfactual: swapColour } : {}),
+    ...(spec.spurious === 'colour' ? { counterfactual: { intervention: 'swap the colour channels', apply: swapColour } } : {}),
   };
 }

@@ -77,6 +77,6 @@ export function buildSynthetic(options: SyntheticOptions = {}): Dataset {
     train: generateSplit(seed, 0.9, noiseStd),
     val: generateSplit(seed + 1, 0.5, noiseStd),
     test: generateSplit(seed + 2, 0.5, noiseStd),
-    counterfactual: flipSpurious,
+    counterfactual: { intervention: 'negate the spurious coordinate', apply: flipSpurious },
   };
 }

@@ -35,10 +35,16 @@ export interface Dataset {
   val: Split;
   test: Split;
   /**
-   * Optional counterfactual of one raw input with the spurious attribute swapped (Colored MNIST: swap the
-   * colour channels), for the score validation protocol.
+   * Optional intervention on the spurious attribute (Colored MNIST: swap the colour channels): the validation
+   * protocol's ground truth, and what the bundle's counterfactual probe is fitted on (validation split only).
    */
-  counterfactual?: (x: Float32Array) => Float32Array;
+  counterfactual?: Counterfactual;
+}
+
+/** The shortcut swapped in one raw input, and what that means in words. */
+export interface Counterfactual {
+  intervention: string;
+  apply: (x: Float32Array) => Float32Array;
 }
 
 /** Row i of a split as a view. */

@@ -1,5 +1,5 @@
 import {
-  BUNDLE_FORMAT_VERSION, decodeExemplars, inferredGroupNames, type Calibration, type Samples,
+  BUNDLE_FORMAT_VERSION, decodeExemplars, servingTables, inferredGroupNames, type Calibration, type Samples,
 } from '../../../shared/src/index.js';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -12,6 +12,7 @@ import { evaluateNet, inferredGroups } from '../train/evaluate.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
 import { bundleNetworks } from './bundle-networks.js';
 import { scoreCalibration, scoreRows } from './calibrate.js';
+import { fitCounterfactualProbe } from './counterfactual-probe.js';
 import { clipScores, memorizationIndex, selectExemplars } from './exemplars.js';
 import type { MemorizationMeasure } from './memorization.js';
 import { splitOutputs } from './outputs.js';
@@ -56,6 +57,8 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
   const exemplarIdx = selectExemplars(scores, Math.min(o.exemplars, data.train.n), new RandomState(o.seed));
   const index = await memorizationIndex(data, splitOutputs(nets, data.train), scores, trainInferred, exemplarIdx, (i) => rawRow(data.train, i));
   const val = splitOutputs(nets, data.val);
+  const probe = fitCounterfactualProbe(data, nets, o.calibration, val);
+  const tables = servingTables(decodeExemplars(index.exemplars), data.numClasses, probe);
   const served = new Mlp(sel.weights.arch, sel.weights);
   const metrics = {
     val: evaluateNet(served, data, data.val, inferredGroups(data.val, xrm.crossMistakes.val)),
@@ -81,7 +84,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         },
         metrics,
         calibration: o.calibration,
-        scores: scoreCalibration(scoreRows(val, o.calibration, decodeExemplars(index.exemplars)), data.val.y, data.numClasses),
+        scores: scoreCalibration(scoreRows(val, o.calibration, tables, data.val.y), data.val.y, data.numClasses, probe),
         memorization: {
           estimator: { kind: o.measure.models === 2 ? 'twins' : 'random-halves', models: o.measure.models, fraction: 0.5 },
           trainingExamples: data.train.n,

@@ -1,6 +1,6 @@
 import {
-  argmax, neighbourMemorization, QUANTILE_LEVELS, quantiles, relianceBucket, spuriousScores, twinDisagreement,
-  type Calibration, type ExemplarTable, type ScoreCalibration,
+  argmax, counterfactualScores, labelledMemorization, neighbourMemorization, QUANTILE_LEVELS, quantiles, relianceBucket, shortcutPosterior,
+  softmax, spuriousScores, twinDisagreement, type Calibration, type CounterfactualProbe, type ScoreCalibration, type ServingTables,
 } from '../../../shared/src/index.js';
 import { outputRow, type SplitOutputs } from './outputs.js';
 
@@ -11,35 +11,51 @@ export const NEIGHBOURS = { k: 10, temperature: 0.05 };
 export interface RowScores {
   predicted: Int32Array;
   memorization: Float64Array;
+  /** Memorization given the true label (/v1/evaluate's estimate); NaN where no labels were given. */
+  labelledMemorization: Float64Array;
   twinDisagreement: Float64Array;
   reliance: Float64Array;
   shortcutConfidence: Float64Array;
   shortcutLabel: Int32Array;
   conflict: Uint8Array;
+  /** Counterfactual probe's change and flip probability; NaN without a probe. */
+  counterfactualChange: Float64Array;
+  flipProbability: Float64Array;
 }
 
-export function scoreRows(o: SplitOutputs, cal: Calibration, exemplars: ExemplarTable, neighbours = NEIGHBOURS): RowScores {
+export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours = NEIGHBOURS): RowScores {
+  const n = o.n;
   const s: RowScores = {
-    predicted: new Int32Array(o.n), memorization: new Float64Array(o.n), twinDisagreement: new Float64Array(o.n),
-    reliance: new Float64Array(o.n), shortcutConfidence: new Float64Array(o.n), shortcutLabel: new Int32Array(o.n), conflict: new Uint8Array(o.n),
+    predicted: new Int32Array(n), memorization: new Float64Array(n), labelledMemorization: new Float64Array(n).fill(NaN),
+    twinDisagreement: new Float64Array(n), reliance: new Float64Array(n), shortcutConfidence: new Float64Array(n), shortcutLabel: new Int32Array(n),
+    conflict: new Uint8Array(n), counterfactualChange: new Float64Array(n).fill(NaN), flipProbability: new Float64Array(n).fill(NaN),
   };
-  for (let i = 0; i < o.n; i++) {
+  for (let i = 0; i < n; i++) {
     const r = outputRow(o, i);
     const label = argmax(r.logits);
     const sp = spuriousScores(label, r.twinA, r.twinB, cal, null);
     s.predicted[i] = label;
-    s.memorization[i] = neighbourMemorization(r.embedding, exemplars, neighbours.k, neighbours.temperature).score;
+    s.memorization[i] = neighbourMemorization(r.embedding, tables.exemplars, neighbours.k, neighbours.temperature).score;
+    if (labels) s.labelledMemorization[i] = labelledMemorization(softmax(r.logits), r.embedding, labels[i], tables.byLabel, neighbours.k, neighbours.temperature);
     s.twinDisagreement[i] = twinDisagreement(r.twinA, r.twinB);
     s.reliance[i] = sp.reliance;
     s.shortcutConfidence[i] = sp.shortcut_confidence;
     s.shortcutLabel[i] = sp.shortcut_label;
     s.conflict[i] = sp.conflict ? 1 : 0;
+    if (tables.probe) {
+      const cf = counterfactualScores(tables.probe, r.logits, r.embedding, shortcutPosterior(r.twinA, r.twinB, cal));
+      s.counterfactualChange[i] = cf.change;
+      s.flipProbability[i] = cf.flipProbability;
+    }
   }
   return s;
 }
 
-/** Validation quantiles of every score and accuracy per slice (ŷ, conflict, reliance bucket). */
-export function scoreCalibration(s: RowScores, y: Int32Array, K: number): ScoreCalibration {
+/**
+ * Validation quantiles of every score, accuracy per slice (ŷ, conflict, reliance bucket), and the counterfactual probe
+ * the rows were scored with (null where none). `s` must be scored with the validation labels.
+ */
+export function scoreCalibration(s: RowScores, y: Int32Array, K: number, probe: CounterfactualProbe | null = null): ScoreCalibration {
   const slices = new Map<string, { label: number; conflict: boolean; relianceBucket: number; n: number; hits: number }>();
   for (let label = 0; label < K; label++) for (const conflict of [false, true]) for (let b = 0; b < RELIANCE_BUCKET_EDGES.length; b++)
     slices.set(`${label}|${conflict}|${b}`, { label, conflict, relianceBucket: b, n: 0, hits: 0 });
@@ -49,6 +65,7 @@ export function scoreCalibration(s: RowScores, y: Int32Array, K: number): ScoreC
     if (p === y[i]) slice.hits++;
   });
   const levels = [...QUANTILE_LEVELS];
+  const finite = (a: Float64Array) => a.length > 0 && a.every(Number.isFinite);
   return {
     quantileLevels: levels,
     quantiles: {
@@ -56,9 +73,12 @@ export function scoreCalibration(s: RowScores, y: Int32Array, K: number): ScoreC
       twinDisagreement: quantiles(s.twinDisagreement, levels),
       reliance: quantiles(s.reliance, levels),
       shortcutConfidence: quantiles(s.shortcutConfidence, levels),
+      ...(finite(s.labelledMemorization) ? { labelledMemorization: quantiles(s.labelledMemorization, levels) } : {}),
+      ...(probe && finite(s.counterfactualChange) ? { counterfactualChange: quantiles(s.counterfactualChange, levels) } : {}),
     },
     relianceBucketEdges: RELIANCE_BUCKET_EDGES,
     sliceAccuracy: [...slices.values()].map(({ hits, ...rest }) => ({ ...rest, accuracy: rest.n ? hits / rest.n : null })),
     neighbours: NEIGHBOURS,
+    counterfactualProbe: probe,
   };
 }

@@ -1,8 +1,8 @@
-import type { Split } from '../data/types.js';
+import { rawRow, type Counterfactual, type Dataset, type Split } from '../data/types.js';
 import { Mlp } from '../model/mlp.js';
 import type { BundleNetworks } from '../model/weights.js';
 import { forwardSplit } from '../train/forward.js';
-import type { OutputRow } from '../../../shared/src/index.js';
+import { preprocess, type OutputRow } from '../../../shared/src/index.js';
 
 /** The four ONNX outputs over a whole split, computed with tfjs (equal to the exported graph within 1e-5). */
 export interface SplitOutputs {
@@ -26,4 +26,12 @@ export function splitOutputs(nets: BundleNetworks, split: Pick<Split, 'x' | 'n' 
 export function outputRow(o: SplitOutputs, i: number): OutputRow {
   const k = (a: Float32Array) => a.subarray(i * o.K, (i + 1) * o.K);
   return { logits: k(o.logits), embedding: o.embedding.subarray(i * o.E, (i + 1) * o.E), twinA: k(o.twinA), twinB: k(o.twinB) };
+}
+
+/** The split with the counterfactual applied to every raw row, then the dataset's preprocessing (what a client would send). */
+export function counterfactualSplit(data: Dataset, split: Split, cf: Counterfactual): Pick<Split, 'x' | 'n' | 'd'> {
+  const x = new Float32Array(split.n * split.d);
+  const p = data.input.preprocessing;
+  for (let i = 0; i < split.n; i++) preprocess(cf.apply(Float32Array.from(rawRow(split, i))), p, x.subarray(i * split.d, (i + 1) * split.d));
+  return { x, n: split.n, d: split.d };
 }

@@ -87,14 +87,16 @@ const SCORE_LABELS: Record<keyof ScoreCalibration['quantiles'], string> = {
   twinDisagreement: 'twin disagreement',
   reliance: 'spurious reliance',
   shortcutConfidence: 'shortcut confidence',
+  labelledMemorization: 'memorization given the label',
+  counterfactualChange: 'counterfactual change',
 };
 
 /** Validation quantiles of each per-input score (what the API's percentiles are read from). */
 export function quantileTable(cal: ScoreCalibration): SafeHtml {
-  const scores = Object.keys(SCORE_LABELS) as (keyof ScoreCalibration['quantiles'])[];
+  const scores = (Object.keys(SCORE_LABELS) as (keyof ScoreCalibration['quantiles'])[]).filter((s) => cal.quantiles[s]);
   return html`<div class="scroll"><table>
     <thead><tr><th class="text">Score</th>${cal.quantileLevels.map((q) => html`<th>${percent(q, 0)}</th>`)}</tr></thead>
-    <tbody>${scores.map((s) => html`<tr><td>${SCORE_LABELS[s]}</td>${cal.quantiles[s].map((v) => html`<td>${fixed(v)}</td>`)}</tr>`)}</tbody>
+    <tbody>${scores.map((s) => html`<tr><td>${SCORE_LABELS[s]}</td>${cal.quantiles[s]!.map((v) => html`<td>${fixed(v)}</td>`)}</tr>`)}</tbody>
   </table></div>`;
 }
 

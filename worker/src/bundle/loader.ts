@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import {
   BUNDLE_FILES, Manifest, MemorizationIndex, ONNX_INPUT, ONNX_OUTPUT_NAMES, ONNX_OUTPUTS, Samples, base64ToBytes, decodeExemplars,
-  sha256Hex, type ExemplarTable,
+  servingTables, sha256Hex, type ExemplarTable, type ServingTables,
 } from '../../../shared/src/index.js';
 import { createSession, ort } from '../ort-session.js';
 import type { BundleSource } from './source.js';
@@ -13,7 +13,8 @@ export interface LoadedBundle {
   /** sha256 of manifest.json: a changed manifest in storage means a new bundle. */
   manifestSha256: string;
   session: ort.InferenceSession;
-  exemplars: ExemplarTable;
+  /** Exemplars (whole and by label) and the counterfactual probe, as the shared scorers take them. */
+  tables: ServingTables;
   /** Exemplar pixels, uint8 [count × input.dim] (image inputs only), and the row of each exemplar id. */
   exemplarPixels: Uint8Array | null;
   exemplarRow: Map<number, number>;
@@ -108,6 +109,15 @@ export async function loadBundle(source: BundleSource, id: string, path: string)
   } catch (e) {
     return refuse(`${BUNDLE_FILES.memorization}: ${(e as Error).message}`);
   }
+  const probe = manifest.scores.counterfactualProbe;
+  if (probe && (manifest.classNames.length !== 2 || probe.embeddingDim !== manifest.architecture.embeddingDim))
+    refuse(`${BUNDLE_FILES.manifest}: the counterfactual probe needs 2 classes and embeddingDim ${manifest.architecture.embeddingDim}`);
+  let tables: ServingTables;
+  try {
+    tables = servingTables(exemplars, manifest.classNames.length, probe);
+  } catch (e) {
+    return refuse(`${BUNDLE_FILES.manifest}: ${(e as Error).message}`);
+  }
   const exemplarPixels = index.exemplars.inputs === null ? null : base64ToBytes(index.exemplars.inputs);
   if (exemplarPixels && exemplarPixels.length !== exemplars.count * dim)
     refuse(`${BUNDLE_FILES.memorization} exemplar inputs hold ${exemplarPixels.length} bytes, expected ${exemplars.count}×${dim}`);
@@ -123,7 +133,7 @@ export async function loadBundle(source: BundleSource, id: string, path: string)
     manifest,
     manifestSha256: await sha256Hex(manifestBytes),
     session,
-    exemplars,
+    tables,
     exemplarPixels,
     exemplarRow: new Map(exemplars.ids.map((exemplarId, row) => [exemplarId, row])),
     members: new Map(Object.entries(index.members)),

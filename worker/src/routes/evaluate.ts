@@ -14,7 +14,9 @@ const route = createRoute({
   path: '/v1/evaluate',
   tags: ['inference'],
   summary: 'Robustness scoring of a labelled batch',
-  description: `Accuracy and worst-group accuracy (true groups when given, XRM-inferred groups otherwise), score distributions and the flagged inputs, for up to ${MAX_BATCH} labelled inputs.`,
+  description: `Accuracy and worst-group accuracy (true groups when given, XRM-inferred groups otherwise), score distributions, `
+    + 'the share of inputs whose label conflicts with the shortcut (conflict_rate) and of predictions that go against it '
+    + `(prediction_conflict_rate), and the flagged inputs, for up to ${MAX_BATCH} labelled inputs.`,
   security: BEARER,
   request: { body: { required: true, content: json(EvaluateRequest) } },
   responses: {
@@ -43,21 +45,29 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
       ...(body.groups ? outOfRange(body.groups, groupNames.length, 'groups', 'group') : []),
     ];
     if (issues.length) throw invalid(`labels or groups do not fit model ${bundle.id}`, issues);
-    const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false);
+    const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false, body.labels);
 
     const correct = predictions.map((p, i) => p.label === body.labels[i]);
+    // Label-aware shortcut conflict: either held-out twin misses the given label (XRM's cross-mistake bit). With the
+    // label known this finds bias-conflicting inputs far better than the label-free spurious.conflict of /v1/predict.
+    const conflict = body.labels.map((y, i) => crossMistake(i, y));
     // XRM's inferred group of a labelled input: its class crossed with the cross-mistake bit, the trainer's own rule.
     const grouped = body.groups
       ? groupedAccuracy(correct, body.groups, groupNames)
-      : groupedAccuracy(correct, body.labels.map((y, i) => inferredGroupId(y, crossMistake(i, y))), inferredGroupNames(classNames));
-    const { memorization_percentile: memThreshold, reliance: relianceThreshold } = body.thresholds;
+      : groupedAccuracy(correct, body.labels.map((y, i) => inferredGroupId(y, conflict[i])), inferredGroupNames(classNames));
+    const { memorization_percentile: memThreshold, reliance: relianceThreshold, flip_probability: flipThreshold } = body.thresholds;
     const flagged = predictions.flatMap((p, i) => {
       const reasons: z.infer<typeof FlagReason>[] = [];
       if (!correct[i]) reasons.push('misclassified');
       if (p.memorization.percentile >= memThreshold) reasons.push('high_memorization');
       if (p.spurious.reliance >= relianceThreshold) reasons.push('shortcut_reliance');
+      if (p.spurious.flip_probability !== null && p.spurious.flip_probability >= flipThreshold) reasons.push('shortcut_flip');
+      if (conflict[i]) reasons.push('shortcut_conflict');
       return reasons.length
-        ? [{ index: i, label: body.labels[i], predicted: p.label, reasons, memorization: p.memorization.score, reliance: p.spurious.reliance }]
+        ? [{
+          index: i, label: body.labels[i], predicted: p.label, reasons,
+          memorization: p.memorization.score, reliance: p.spurious.reliance, flip_probability: p.spurious.flip_probability, conflict: conflict[i],
+        }]
         : [];
     });
     return c.json({
@@ -70,8 +80,10 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
       scores: {
         memorization: distribution(predictions.map((p) => p.memorization.score)),
         reliance: distribution(predictions.map((p) => p.spurious.reliance)),
+        counterfactual_change: bundle.tables.probe ? distribution(predictions.map((p) => p.spurious.counterfactual_change ?? 0)) : null,
         twin_disagreement: distribution(predictions.map((p) => p.memorization.twin_disagreement)),
-        conflict_rate: predictions.filter((p) => p.spurious.conflict).length / predictions.length,
+        conflict_rate: conflict.filter(Boolean).length / predictions.length,
+        prediction_conflict_rate: predictions.filter((p) => p.spurious.conflict).length / predictions.length,
       },
       flagged,
     }, 200);
