@@ -7,9 +7,9 @@ import { buildSynthetic } from '../../trainer/src/data/synthetic.js';
 import { atLeast, greater, info } from '../../trainer/src/validation/check.js';
 import { checksTable } from '../../trainer/src/validation/format.js';
 import { minorityMask } from '../../trainer/src/validation/groups.js';
-import { counterfactualSplit } from '../../trainer/src/validation/outputs.js';
+import { counterfactualSplit } from '../../trainer/src/pipeline/outputs.js';
 import { PLANTED, plantedCounterfactual, writePlantedCsv } from '../../trainer/src/validation/planted-csv.js';
-import { counterfactualEstimate, sliceReliability, type SpuriousRows } from '../../trainer/src/validation/spurious.js';
+import { sliceReliability, type ServedSplit } from '../../trainer/src/validation/spurious.js';
 import { ValidationCheck } from '../../trainer/src/report/data.js';
 
 describe('checks', () => {
@@ -73,20 +73,10 @@ describe('planted CSV', () => {
   });
 });
 
-describe('counterfactual estimate', () => {
-  const rows = (logits: number[], direction: number[]): SpuriousRows => ({
-    predicted: Int32Array.of(0), conflict: Uint8Array.of(0), against: Float64Array.of(0), modelAgainst: Float64Array.of(0), shortcutLabel: Int32Array.of(0),
-    candidates: {} as SpuriousRows['candidates'], logits: Float32Array.from(logits), direction: Float64Array.from(direction), K: 2,
-    sliceAccuracy: Float64Array.of(0.8),
-  });
-  it('is the TV between softmax(z) and softmax(z − gain·(K·q − 1))', () => {
-    // z = (0, 0), q = (1, 0) → direction (1, −1); gain 1 → z' = (−1, 1): TV = σ(2) − ½
-    const e = counterfactualEstimate(rows([0, 0], [1, -1]), 1);
-    expect(e[0]).toBeCloseTo(1 / (1 + Math.exp(-2)) - 0.5, 10);
-    expect(counterfactualEstimate(rows([3, -1], [0, 0]), 5)[0]).toBe(0);
-  });
-  it('slice reliability bins predicted vs observed accuracy', () => {
-    const bins = sliceReliability(rows([0, 0], [0, 0]), Int32Array.of(0));
-    expect(bins).toEqual([{ lower: 0.8, upper: 0.9, confidence: 0.8, accuracy: 1, count: 1 }]);
+describe('slice reliability', () => {
+  it('bins the served slice_accuracy against observed accuracy, leaving out rows without a slice', () => {
+    const split = { rows: { predicted: Int32Array.of(0, 1, 1) }, sliceAccuracy: Float64Array.of(0.8, 0.85, NaN) } as unknown as ServedSplit;
+    const bins = sliceReliability(split, Int32Array.of(0, 0, 1));
+    expect(bins).toEqual([{ lower: 0.8, upper: 0.9, confidence: 0.825, accuracy: 0.5, count: 2 }]);
   });
 });

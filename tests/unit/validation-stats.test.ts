@@ -59,36 +59,6 @@ describe('totalVariation and mean', () => {
   });
 });
 
-import { applyProbe, fitProbe, ridgeSolve } from '../../trainer/src/validation/probe.js';
-
-describe('ridge probe', () => {
-  it('ridgeSolve solves a 2×2 system by hand', () => {
-    // [[2, 1], [1, 3]] w = [3, 5] → w = [4/5, 7/5]
-    const w = ridgeSolve(Float64Array.of(2, 1, 1, 3), Float64Array.of(3, 5), 2, 0);
-    expect(w[0]).toBeCloseTo(0.8, 10);
-    expect(w[1]).toBeCloseTo(1.4, 10);
-  });
-  it('recovers an exact linear target [1, s, e, s·e]', () => {
-    const n = 50, E = 2;
-    const emb = Float32Array.from({ length: n * E }, (_, k) => Math.sin(k * 1.7) + 1);
-    const s = Float64Array.from({ length: n }, (_, i) => (i % 3) - 1);
-    const target = Float64Array.from({ length: n }, (_, i) => 0.5 - 2 * s[i] + emb[i * E] + 3 * s[i] * emb[i * E + 1]);
-    const probe = fitProbe(emb, E, s, target, 1e-9);
-    const pred = applyProbe(probe, emb, s);
-    for (let i = 0; i < n; i++) expect(pred[i]).toBeCloseTo(target[i], 4);
-  });
-});
-
-import { normalCdf } from '../../trainer/src/validation/spurious.js';
-
-describe('normalCdf', () => {
-  it('matches table values', () => {
-    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
-    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
-    expect(normalCdf(-1)).toBeCloseTo(0.158655, 6);
-  });
-});
-
 import { empiricalCdf } from '../../trainer/src/validation/stats.js';
 
 describe('empiricalCdf', () => {

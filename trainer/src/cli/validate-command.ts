@@ -22,7 +22,7 @@ export function registerValidate(program: Command): void {
     .option('--seed <n>', 'seed', intOption('--seed', 0, 2 ** 31), 0)
     .option('--sweep <n>', 'hyper-parameter combinations per algorithm', intOption('--sweep', 1, 100), 1)
     .option('--steps <n>', 'override the step budget of XRM/ERM/MAT', intOption('--steps', 1))
-    .option('--pairs <n>', 'random-half pairs per algorithm: pair 1 scores as if new, the rest measure', intOption('--pairs', 1, 50), 4)
+    .option('--pairs <n>', 'random-half pairs per algorithm (cross-fitted: each pair scores a share of the examples as if new, the other pairs measure them)', intOption('--pairs', 2, 50), 8)
     .option('--epochs <n>', 'epochs each random-half model trains on its half', intOption('--epochs', 1, 200), 12)
     .option('--memorization-sample <n>', 'training examples in each of the selection and evaluation subsets', intOption('--memorization-sample', 10), 2000)
     .option('--exemplars <n>', 'exemplars per half model', intOption('--exemplars', 2), 1024)
@@ -49,7 +49,6 @@ export function registerValidate(program: Command): void {
         for (const r of d.reliability) console.log(`  ${r.model.padEnd(24)} ${r.bins.map((b) => `${b.confidence.toFixed(2)}→${b.accuracy.toFixed(2)} (${b.count})`).join('  ')}`);
       }
       console.log('');
-      for (const d of result.datasets) console.log(`${d.dataset}: headline reliance = ${d.chosen.reliance ?? '—'}, memorization = ${d.chosen.memorization}`);
       const missed = result.checks.filter((c) => c.pass === false).length;
       console.log(`\n${result.checks.filter((c) => c.pass === true).length} PASS, ${missed} MISS; wrote ${opts.out}; ${result.wallSeconds.toFixed(0)} s`);
     });

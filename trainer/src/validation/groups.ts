@@ -12,3 +12,9 @@ export function minorityMask(split: Split): Uint8Array | null {
   if (meta.attribute) return Uint8Array.from(y, (label, i) => (meta.attribute[i] !== label ? 1 : 0));
   return null;
 }
+
+/** Colored MNIST: 1 where the label is the digit's own (not one of the 25% flipped labels); null for other data. */
+export function cleanLabelMask(split: Split): Uint8Array | null {
+  const { meta, y } = split;
+  return meta.clean ? Uint8Array.from(y, (label, i) => (meta.clean[i] === label ? 1 : 0)) : null;
+}

@@ -1,5 +1,5 @@
 import {
-  l2Normalize, neighbourMemorization, type ExemplarTable, type Hparams,
+  exemplarsByLabel, l2Normalize, labelledMemorization, neighbourMemorization, softmax, type ExemplarTable, type Hparams,
 } from '../../../shared/src/index.js';
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -29,6 +29,8 @@ export interface HalfModelsOptions {
 export interface HalfModel {
   member: Uint8Array;
   labelProbs: Float32Array;
+  /** [n × K] logits on the training set. */
+  logits: Float32Array;
   predicted: Int32Array;
   /** [n × E] penultimate activations (row-major). */
   embedding: Float32Array;
@@ -59,6 +61,7 @@ export async function trainHalfModels(o: HalfModelsOptions): Promise<HalfModel[]
     out.push({
       member,
       labelProbs: labelProbabilities(f.logits[0], data.train.y, data.numClasses),
+      logits: f.logits[0],
       predicted: argmaxRows(f.logits[0], data.numClasses),
       embedding: f.embedding[0],
       E: run.final.arch.embeddingDim,
@@ -89,17 +92,22 @@ export function halfExemplars(model: HalfModel, scores: Float64Array, count: num
   };
 }
 
-export const MEMORIZATION_CANDIDATES = ['neighbours', 'neighbours_same_label', 'neighbours_same_prediction', 'held_out_1−p(y)', 'held_out+neighbours_same_label'] as const;
+/**
+ * Candidate estimates for an example scored as if new. `neighbours` is what /v1/predict serves for a new input (no
+ * label); `label_and_neighbours` is what /v1/evaluate serves for a new labelled input (shared labelledMemorization);
+ * the other two are its halves, kept as evidence.
+ */
+export const MEMORIZATION_CANDIDATES = ['neighbours', 'label_and_neighbours', 'neighbours_same_label', 'held_out_1−p(y)'] as const;
 export type MemorizationCandidate = (typeof MEMORIZATION_CANDIDATES)[number];
 
 export interface AsIfNewOptions {
   /** Models used for the as-if-new estimate (only the ones with member[i] = 0 are used for i). */
   estimators: HalfModel[];
-  /** Measured scores of the exemplars (from models disjoint from nothing in particular; i itself is never an exemplar of its out-model). */
+  /** Measured scores of the exemplars (i itself is never an exemplar of its out-model). */
   exemplarScores: Float64Array;
   labels: Int32Array;
   K: number;
-  indices: Int32Array;
+  indices: ArrayLike<number>;
   exemplars: number;
   seed: number;
   neighbours?: { k: number; temperature: number };
@@ -107,30 +115,54 @@ export interface AsIfNewOptions {
 
 /**
  * Scores training examples "as if new": for example i only the estimator models that did not train on i contribute
- * (their embedding of x_i, exemplars drawn from their own training half, their p(y_i|x_i)); averaged over those models.
+ * (their embedding of x_i, an exemplar table drawn from their own training half, their p(·|x_i)), through the same
+ * shared functions the worker serves; averaged over those models.
  */
 export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, Float64Array> {
   const nb = o.neighbours ?? NEIGHBOURS;
   const rng = new RandomState(o.seed + 104729);
-  const tables = o.estimators.map((m) => ({
-    all: halfExemplars(m, o.exemplarScores, o.exemplars, rng, o.labels),
-    byLabel: Array.from({ length: o.K }, (_, c) => halfExemplars(m, o.exemplarScores, Math.ceil(o.exemplars / o.K), rng, o.labels, c)),
-  }));
+  const tables = o.estimators.map((m) => {
+    const all = halfExemplars(m, o.exemplarScores, o.exemplars, rng, o.labels);
+    return { all, byLabel: exemplarsByLabel(all, o.K) };
+  });
   const res = Object.fromEntries(MEMORIZATION_CANDIDATES.map((c) => [c, new Float64Array(o.indices.length)])) as Record<MemorizationCandidate, Float64Array>;
-  o.indices.forEach((i, r) => {
+  Array.from(o.indices).forEach((i, r) => {
     let count = 0;
     o.estimators.forEach((m, mi) => {
       if (m.member[i]) return;
       count++;
       const e = m.embedding.subarray(i * m.E, (i + 1) * m.E);
-      const t = tables[mi];
+      const t = tables[mi], y = o.labels[i];
+      const p = softmax(m.logits.subarray(i * o.K, (i + 1) * o.K));
       res.neighbours[r] += neighbourMemorization(e, t.all, nb.k, nb.temperature).score;
-      res.neighbours_same_label[r] += neighbourMemorization(e, t.byLabel[o.labels[i]], nb.k, nb.temperature).score;
-      res.neighbours_same_prediction[r] += neighbourMemorization(e, t.byLabel[m.predicted[i]], nb.k, nb.temperature).score;
-      res['held_out_1−p(y)'][r] += 1 - m.labelProbs[i];
+      res.label_and_neighbours[r] += labelledMemorization(p, e, y, t.byLabel, nb.k, nb.temperature);
+      res.neighbours_same_label[r] += neighbourMemorization(e, t.byLabel[y], nb.k, nb.temperature).score;
+      res['held_out_1−p(y)'][r] += 1 - p[y];
     });
     for (const c of MEMORIZATION_CANDIDATES) res[c][r] = count ? res[c][r] / count : NaN;
-    res['held_out+neighbours_same_label'][r] = 0.5 * (res['held_out_1−p(y)'][r] + res.neighbours_same_label[r]);
   });
   return res;
+}
+
+/**
+ * Cross-fitted estimate and measurement over P random-half pairs: example at position r of `indices` is scored as if
+ * new by pair f = r mod P and measured by the other P − 1 pairs, so the estimate never shares a model with its
+ * measurement while every pair both estimates and measures.
+ */
+export function crossFitted(models: HalfModel[], o: Omit<AsIfNewOptions, 'estimators' | 'exemplarScores'>): { estimate: Record<MemorizationCandidate, Float64Array>; measured: Float64Array } {
+  const P = models.length / 2;
+  if (P < 2) throw new Error('cross-fitting needs at least 2 random-half pairs');
+  const n = o.indices.length;
+  const estimate = Object.fromEntries(MEMORIZATION_CANDIDATES.map((c) => [c, new Float64Array(n)])) as Record<MemorizationCandidate, Float64Array>;
+  const measured = new Float64Array(n);
+  for (let f = 0; f < P; f++) {
+    const positions = Array.from({ length: n }, (_, r) => r).filter((r) => r % P === f);
+    const without = measuredScores(models.filter((_, m) => Math.floor(m / 2) !== f));
+    const est = asIfNewScores({ ...o, estimators: models.slice(2 * f, 2 * f + 2), exemplarScores: without, indices: positions.map((r) => o.indices[r]), seed: o.seed + f });
+    positions.forEach((r, j) => {
+      for (const c of MEMORIZATION_CANDIDATES) estimate[c][r] = est[c][j];
+      measured[r] = without[o.indices[r]];
+    });
+  }
+  return { estimate, measured };
 }

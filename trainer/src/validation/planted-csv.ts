@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RandomState } from '../random.js';
+import type { Counterfactual } from '../data/types.js';
 
 export interface PlantedCsvOptions {
   /** Rows in the file (split 60/20/20 by the loader). */
@@ -42,12 +43,15 @@ export function writePlantedCsv(dir: string, o: PlantedCsvOptions = {}): string 
 }
 
 /** Counterfactual of one raw row of the planted file: negate the shortcut feature (swap the attribute). */
-export function plantedCounterfactual(featureNames: string[]): (x: Float32Array) => Float32Array {
+export function plantedCounterfactual(featureNames: string[]): Counterfactual {
   const j = featureNames.indexOf(PLANTED.shortcutFeature);
   if (j < 0) throw new Error(`no "${PLANTED.shortcutFeature}" feature`);
-  return (x) => {
-    const out = Float32Array.from(x);
-    out[j] = -out[j];
-    return out;
+  return {
+    intervention: `negate the "${PLANTED.shortcutFeature}" feature`,
+    apply: (x) => {
+      const out = Float32Array.from(x);
+      out[j] = -out[j];
+      return out;
+    },
   };
 }
