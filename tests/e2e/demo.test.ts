@@ -42,7 +42,7 @@ afterAll(async () => {
   await rm(bundles, { recursive: true, force: true });
 });
 
-interface DemoAnswer { models: { id: string; predictions: { label: number; probabilities: number[] }[] }[] }
+interface DemoAnswer { models: { id: string; predictions: { label: number; probabilities: number[]; spurious: { counterfactual_change: number | null } }[] }[] }
 
 /** Runs `action` and returns the /demo/predict exchange it triggers (request inputs, response body). */
 async function exchange(action: () => Promise<unknown>): Promise<{ inputs: number[][]; answer: DemoAnswer }> {
@@ -80,7 +80,8 @@ function expectCardsMatch(shown: Awaited<ReturnType<typeof cards>>, answer: Demo
     expect(card.answer).toBe(CLASS_NAMES[p.label]);
     expect(card.probabilities).toEqual(p.probabilities.map((v) => `${Math.round(v * 100)}%`));
     expect(card.check).toBe(swapped.label === p.label ? 'stable' : 'flips');
-    expect(Object.keys(card.gauges)).toEqual(['Memorization', 'Shortcut reliance']);
+    expect(Object.keys(card.gauges)).toEqual(['Memorization', 'Shortcut reliance', 'Colour dependence']);
+    expect(card.gauges['Colour dependence']).toBeCloseTo(p.spurious.counterfactual_change!, 5);
     for (const v of Object.values(card.gauges)) expect(v).toBeGreaterThanOrEqual(0);
     expect(card.exemplars).toHaveLength(5);
     for (const e of card.exemplars) expect(e).toMatchObject({ width: 14, lit: expect.any(Number) });

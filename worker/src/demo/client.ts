@@ -270,6 +270,9 @@ export const CLIENT_JS = String.raw`
     if (s.conflict) lines.push('The colour alone points to ' + cls(s.shortcut_label) + ' (' + pct(s.shortcut_confidence) + '): this answer goes against the colour, so it must come from the shape.');
     else if (s.reliance >= 0.5) lines.push('The colour alone would also say ' + cls(p.label) + ' (' + pct(s.shortcut_confidence) + '): this answer could come from the colour rather than the shape.');
     else lines.push('The colour alone is unsure about this digit (' + pct(s.shortcut_confidence) + '), so the shortcut gives this answer little support.');
+    if (s.flip_probability !== null) lines.push(s.flip_probability >= 0.5
+      ? 'Estimated from the model itself: in another colour this answer would probably change (' + pct(s.flip_probability) + ').'
+      : 'Estimated from the model itself: in another colour this answer would probably stay (' + pct(1 - s.flip_probability) + ').');
     if (s.slice_accuracy !== null) lines.push('On validation digits like this one (same answer, same relation to the colour) the model was right ' + pct(s.slice_accuracy) + ' of the time.');
     if (m.member) lines.push('This exact image is a training example: the answer rests ' + (m.score >= 0.5 ? 'largely' : m.score >= 0.1 ? 'partly' : 'hardly') + ' on having memorized it (measured score ' + num(m.score) + ').');
     else if (m.percentile >= 0.9) lines.push('Its most similar training digits had to be memorized (score ' + num(m.score) + ', higher than ' + pct(m.percentile) + ' of validation digits): the answer may rest on a few remembered examples.');
@@ -290,7 +293,8 @@ export const CLIENT_JS = String.raw`
     const m = p.memorization, s = p.spurious;
     const gauges = h('div', { class: 'gauges' },
       gauge('Memorization', m.score, m.member ? 'training image (measured)' : 'higher than ' + pct(m.percentile) + ' of validation digits'),
-      gauge('Shortcut reliance', s.reliance, s.conflict ? 'answer goes against the colour' : 'colour says ' + quote(model.classNames[s.shortcut_label]) + ' (' + pct(s.shortcut_confidence) + ')'));
+      gauge('Shortcut reliance', s.reliance, s.conflict ? 'answer goes against the colour' : 'colour says ' + quote(model.classNames[s.shortcut_label]) + ' (' + pct(s.shortcut_confidence) + ')'),
+      s.counterfactual_change === null ? null : gauge('Colour dependence', s.counterfactual_change, 'estimated chance the answer flips in another colour: ' + pct(s.flip_probability)));
     const checks = swapped.map((q, i) => {
       const colour = channelLabel(otherColours()[i]);
       const flips = q.label !== p.label;

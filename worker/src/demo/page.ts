@@ -73,6 +73,9 @@ export function demoPage(config: DemoConfig, nonce: string): string {
         estimated from its most similar training examples, shown below each card.</dd>
         <dt>Shortcut reliance</dt><dd>How sure the colour alone (what models trained to find the shortcut say) is of the
         model's answer (0 = the colour says nothing or points the other way, 1 = the colour alone gives this answer).</dd>
+        <dt>Colour dependence</dt><dd>How much this model's answer is expected to move if the same digit had the other
+        colour (0 = not at all), estimated from the model's own internal representation by a probe fitted on recoloured
+        validation digits; the note gives the estimated chance that the answer flips. The colour check below tests it.</dd>
         <dt>Colour check</dt><dd>The same digit in the other colour. A model that reads the shape keeps its answer.</dd>
       </dl>
     </details>

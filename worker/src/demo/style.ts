@@ -43,7 +43,7 @@ legend { float: left; margin-right: 4px; color: var(--muted); }
 .bar { display: grid; grid-template-columns: 84px 1fr 46px; gap: 8px; align-items: center; font-size: 13px; margin: 3px 0; }
 .bar .track { display: block; height: 10px; background: #eef1f5; border-radius: 5px; overflow: hidden; }
 .bar .fill { display: block; height: 100%; background: var(--accent); }
-.gauges { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
+.gauges { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 10px; }
 .gauge { text-align: center; font-size: 12.5px; }
 .gauge svg { width: 100%; max-width: 170px; display: block; margin: 0 auto; }
 .gauge .value { font-size: 20px; font-weight: 650; fill: var(--ink); }
