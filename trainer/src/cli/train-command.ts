@@ -35,7 +35,7 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
     .option('--selection <metric>', 'auto | va_wga (validation groups) | va_gi_wga (XRM-inferred groups)', choice('--selection', ['auto', 'va_wga', 'va_gi_wga'] as const), 'auto')
     .option('--memorization-pairs <n>', 'random-half model pairs for measured memorization', intOption('--memorization-pairs', 1, 50), 1)
-    .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half', intOption('--memorization-epochs', 1, 100), 4)
+    .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half (memorization only shows once a model fits its half)', intOption('--memorization-epochs', 1, 100), 12)
     .option('--exemplars <n>', 'training exemplars kept for nearest-neighbour scores', intOption('--exemplars', 1), 1024)
     .option('--out <dir>', 'folder the bundles are written into', 'bundles')
     .option('--tag <tag>', 'bundle ids are <algorithm>-<tag> (default from the data)')
