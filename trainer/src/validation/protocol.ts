@@ -47,6 +47,11 @@ function target(o: ProtocolOptions, check: string, model: string, metric: string
   return o.targets ? atLeast(check, model, metric, value, min) : info(check, model, metric, value);
 }
 
+/** "a > b" as a check where targets apply, else the difference a − b for information. */
+function exceeds(o: ProtocolOptions, check: string, model: string, metric: string, a: number, b: number): ValidationCheck {
+  return o.targets ? greater(check, model, metric, a, b, 'ERM > MAT') : info(check, model, metric, a - b);
+}
+
 /** The served spurious scores a check can rank by (all computed by scoreRows, as the worker serves them). */
 const RELIANCE_EVIDENCE = {
   reliance: (s: ServedSplit) => s.rows.reliance,
@@ -85,7 +90,7 @@ function spuriousChecks(data: Dataset, parts: Record<ValidatedAlgorithm, Spuriou
       checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'mean true TV', mean(t.tv)));
     }
     const m = (a: ValidatedAlgorithm) => mean(RELIANCE_EVIDENCE[change](parts[a].test));
-    checks.push(greater('reliance vs counterfactual', `erm−mat${suffix}`, `mean ${change}`, m('erm'), m('mat'), 'ERM > MAT'));
+    checks.push(exceeds(o, 'reliance vs counterfactual', `erm−mat${suffix}`, `mean ${change}`, m('erm'), m('mat')));
   }
 
   // conflict vs true minority groups (test): /v1/evaluate knows the label, /v1/predict does not.
@@ -218,9 +223,9 @@ async function memorizationChecks(t: TrainedModels, o: ProtocolOptions): Promise
     checks.push(target(o, 'memorization as if new', 'erm', `AUROC(${head}, minority)`, auroc(res.erm.evaluation.estimate[head], evMin), TARGETS.auroc));
     checks.push(info('memorization (measured)', 'erm', 'AUROC(measured, minority)', auroc(res.erm.evaluation.measured, evMin)));
     const estMean = (a: ValidatedAlgorithm) => mean(res[a].evaluation.estimate[head], evMin);
-    checks.push(greater('memorization as if new', 'erm−mat', `mean minority ${head}`, estMean('erm'), estMean('mat'), 'ERM > MAT'));
+    checks.push(exceeds(o, 'memorization as if new', 'erm−mat', `mean minority ${head}`, estMean('erm'), estMean('mat')));
     const measMean = (a: ValidatedAlgorithm, mask: ArrayLike<number>) => mean(res[a].all, mask);
-    checks.push(greater('memorization (measured)', 'erm−mat', 'mean minority Feldman score', measMean('erm', trainMinority), measMean('mat', trainMinority), 'ERM > MAT'));
+    checks.push(exceeds(o, 'memorization (measured)', 'erm−mat', 'mean minority Feldman score', measMean('erm', trainMinority), measMean('mat', trainMinority)));
     if (clean) {
       // Colored MNIST flips 25% of labels: a noisy-label example must be memorized by any model that fits it, MAT included.
       // The paper's claim is about the rest: minority examples whose label the digit explains.
