@@ -20,12 +20,13 @@ describe.each(SOURCES)('bundle integrity from %s', (source) => {
     expect(byId['fixture-corrupt'].reason).toMatch(/^model\.onnx sha256 mismatch/);
     expect(byId['fixture-truncated'].reason).toMatch(/^memorization\.json is listed in the manifest but missing/);
     expect(byId['fixture-badschema'].reason).toMatch(/^manifest\.json does not match the bundle schema \(formatVersion/);
+    expect(byId['fixture-badprobe'].reason).toMatch(/^manifest\.json: counterfactual probe holds 3 weights, expected 2 \+ 2×/);
     expect(byId['fixture-missing'].reason).toMatch(/^no bundle: .*fixture-missing\/manifest\.json not found/);
     expect(byId['fixture-alias'].reason).toBe('manifest.json is for model "fixture-mat", not "fixture-alias"');
   });
 
   it('requests for a refused bundle get 503 with the reason, never an answer', async () => {
-    for (const model of ['fixture-corrupt', 'fixture-truncated', 'fixture-badschema', 'fixture-missing', 'fixture-alias']) {
+    for (const model of ['fixture-corrupt', 'fixture-truncated', 'fixture-badschema', 'fixture-badprobe', 'fixture-missing', 'fixture-alias']) {
       const body = await expectError(await call('/v1/predict', predict(model), opts), 503, 'bundle_unavailable');
       expect(body.error.message).toContain(`model "${model}" is unavailable: `);
     }

@@ -80,6 +80,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   for (const [name, bytes] of Object.entries(mat.files)) await writeFile(path.join(root, 'fixture-badschema', name), bytes);
   const badManifest = { ...mat.manifest, model: { ...mat.manifest.model, id: 'fixture-badschema' }, formatVersion: 2, classNames: ['only-one'] };
   await writeFile(path.join(root, 'fixture-badschema', BUNDLE_FILES.manifest), JSON.stringify(badManifest));
+  // Schema-valid, but its counterfactual probe holds 3 weights where the model's embedding needs 2 + 2E.
+  await mkdir(path.join(root, 'fixture-badprobe'));
+  for (const [name, bytes] of Object.entries(mat.files)) await writeFile(path.join(root, 'fixture-badprobe', name), bytes);
+  const probe = { ...mat.manifest.scores.counterfactualProbe!, weights: Buffer.from(new Float32Array(3).buffer).toString('base64') };
+  const badProbe = { ...mat.manifest, model: { ...mat.manifest.model, id: 'fixture-badprobe' }, scores: { ...mat.manifest.scores, counterfactualProbe: probe } };
+  await writeFile(path.join(root, 'fixture-badprobe', BUNDLE_FILES.manifest), JSON.stringify(badProbe));
 
   const rng = new RandomState(99);
   const probes = [
