@@ -1,5 +1,5 @@
 import {
-  float32ToBase64, probeFeatures, shortcutPosterior, type Calibration, type CounterfactualProbe,
+  float32ToBase64, probeFeatures, probeMarginChange, shortcutPosterior, type Calibration, type CounterfactualProbe,
 } from '../../../shared/src/index.js';
 import type { Dataset } from '../data/types.js';
 import type { BundleNetworks } from '../model/weights.js';
@@ -48,8 +48,8 @@ export function marginChanges(o: SplitOutputs, cf: SplitOutputs): Float64Array {
   return Float64Array.from({ length: o.n }, (_, i) => (cf.logits[2 * i + 1] - cf.logits[2 * i]) - (o.logits[2 * i + 1] - o.logits[2 * i]));
 }
 
-/** Ridge fit of `target` on the probe features [1, s, e, s·e]; returns the weights and their root-mean-square residual. */
-export function fitRidgeProbe(o: SplitOutputs, s: Float64Array, target: Float64Array, ridge = PROBE_RIDGE): { weights: Float64Array; residualSigma: number } {
+/** Ridge fit of `target` on the probe features [1, s, e, s·e]; returns the weights (float32, as served) and their root-mean-square residual. */
+export function fitRidgeProbe(o: SplitOutputs, s: Float64Array, target: Float64Array, ridge = PROBE_RIDGE): { weights: Float32Array; residualSigma: number } {
   const p = 2 + 2 * o.E;
   const A = new Float64Array(p * p), b = new Float64Array(p), x = new Float64Array(p);
   for (let i = 0; i < o.n; i++) {
@@ -65,14 +65,11 @@ export function fitRidgeProbe(o: SplitOutputs, s: Float64Array, target: Float64A
   let trace = 0;
   for (let r = 0; r < p; r++) trace += A[r * p + r];
   const weights = ridgeSolve(A, b, p, ridge * (trace / p));
+  // The residual of the weights as served (float32), through the served prediction.
+  const served = { embeddingDim: o.E, weights: Float32Array.from(weights), residualSigma: 0 };
   let sse = 0;
-  for (let i = 0; i < o.n; i++) {
-    probeFeatures(o.embedding.subarray(i * o.E, (i + 1) * o.E), s[i], x);
-    let d = 0;
-    for (let r = 0; r < p; r++) d += weights[r] * x[r];
-    sse += (d - target[i]) ** 2;
-  }
-  return { weights, residualSigma: Math.max(Math.sqrt(sse / Math.max(o.n, 1)), 1e-6) };
+  for (let i = 0; i < o.n; i++) sse += (probeMarginChange(served, o.embedding.subarray(i * o.E, (i + 1) * o.E), s[i]) - target[i]) ** 2;
+  return { weights: served.weights, residualSigma: Math.max(Math.sqrt(sse / Math.max(o.n, 1)), 1e-6) };
 }
 
 /**
@@ -81,12 +78,17 @@ export function fitRidgeProbe(o: SplitOutputs, s: Float64Array, target: Float64A
  */
 export function fitCounterfactualProbe(data: Dataset, nets: BundleNetworks, cal: Calibration, val: SplitOutputs): CounterfactualProbe | null {
   if (!data.counterfactual || data.numClasses !== 2 || val.n === 0) return null;
-  const cf = splitOutputs(nets, counterfactualSplit(data, data.val, data.counterfactual));
-  const fit = fitRidgeProbe(val, shortcutSigns(val, cal), marginChanges(val, cf));
+  return counterfactualProbe(data, cal, val, splitOutputs(nets, counterfactualSplit(data, data.val, data.counterfactual)));
+}
+
+/** The probe from the served model's validation outputs and its outputs on the counterfactual validation inputs. */
+export function counterfactualProbe(data: Dataset, cal: Calibration, val: SplitOutputs, cfVal: SplitOutputs): CounterfactualProbe | null {
+  if (!data.counterfactual || data.numClasses !== 2 || val.n === 0) return null;
+  const fit = fitRidgeProbe(val, shortcutSigns(val, cal), marginChanges(val, cfVal));
   return {
     intervention: data.counterfactual.intervention,
     embeddingDim: val.E,
-    weights: float32ToBase64(Float32Array.from(fit.weights)),
+    weights: float32ToBase64(fit.weights),
     residualSigma: fit.residualSigma,
     n: val.n,
   };

@@ -144,12 +144,17 @@ export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, 
   return res;
 }
 
+/** For every pair f, the measured scores without it (models 2f, 2f + 1): what crossFitted measures fold f with. */
+export function leaveOnePairOut(models: HalfModel[]): Float64Array[] {
+  return Array.from({ length: models.length / 2 }, (_, f) => measuredScores(models.filter((_, m) => Math.floor(m / 2) !== f)));
+}
+
 /**
  * Cross-fitted estimate and measurement over P random-half pairs: example at position r of `indices` is scored as if
  * new by pair f = r mod P and measured by the other P − 1 pairs, so the estimate never shares a model with its
  * measurement while every pair both estimates and measures.
  */
-export function crossFitted(models: HalfModel[], o: Omit<AsIfNewOptions, 'estimators' | 'exemplarScores'>): { estimate: Record<MemorizationCandidate, Float64Array>; measured: Float64Array } {
+export function crossFitted(models: HalfModel[], without: Float64Array[], o: Omit<AsIfNewOptions, 'estimators' | 'exemplarScores'>): { estimate: Record<MemorizationCandidate, Float64Array>; measured: Float64Array } {
   const P = models.length / 2;
   if (P < 2) throw new Error('cross-fitting needs at least 2 random-half pairs');
   const n = o.indices.length;
@@ -157,11 +162,10 @@ export function crossFitted(models: HalfModel[], o: Omit<AsIfNewOptions, 'estima
   const measured = new Float64Array(n);
   for (let f = 0; f < P; f++) {
     const positions = Array.from({ length: n }, (_, r) => r).filter((r) => r % P === f);
-    const without = measuredScores(models.filter((_, m) => Math.floor(m / 2) !== f));
-    const est = asIfNewScores({ ...o, estimators: models.slice(2 * f, 2 * f + 2), exemplarScores: without, indices: positions.map((r) => o.indices[r]), seed: o.seed + f });
+    const est = asIfNewScores({ ...o, estimators: models.slice(2 * f, 2 * f + 2), exemplarScores: without[f], indices: positions.map((r) => o.indices[r]), seed: o.seed + f });
     positions.forEach((r, j) => {
       for (const c of MEMORIZATION_CANDIDATES) estimate[c][r] = est[c][j];
-      measured[r] = without[o.indices[r]];
+      measured[r] = without[f][o.indices[r]];
     });
   }
   return { estimate, measured };

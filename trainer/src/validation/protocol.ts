@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/types.js';
 import { bundleNetworks } from '../pipeline/bundle-networks.js';
-import { fitCounterfactualProbe } from '../pipeline/counterfactual-probe.js';
+import { counterfactualProbe } from '../pipeline/counterfactual-probe.js';
 import { counterfactualSplit, splitOutputs } from '../pipeline/outputs.js';
 import type { Progress } from '../pipeline/progress.js';
 import { reliabilityBins } from '../pipeline/report-data.js';
@@ -9,7 +9,7 @@ import { RandomState } from '../random.js';
 import { bundleOutputs, findBundles, type LoadedBundle } from './bundles.js';
 import { atLeast, greater, info, type ValidationCheck } from './check.js';
 import { cleanLabelMask, minorityMask } from './groups.js';
-import { crossFitted, measuredScores, MEMORIZATION_CANDIDATES, trainHalfModels, type MemorizationCandidate } from './memorization.js';
+import { crossFitted, leaveOnePairOut, measuredScores, MEMORIZATION_CANDIDATES, trainHalfModels, type MemorizationCandidate } from './memorization.js';
 import { trainModels, VALIDATED, type TrainedModels, type ValidatedAlgorithm } from './models.js';
 import { auroc, mean, spearman, take } from './stats.js';
 import { sliceReliability, spuriousPart, type ServedSplit, type SpuriousPart } from './spurious.js';
@@ -112,10 +112,11 @@ function memoryParts(t: TrainedModels): Record<ValidatedAlgorithm, SpuriousPart>
     const nets = bundleNetworks(t.models[a].weights, t.xrm);
     const val = splitOutputs(nets, data.val), test = splitOutputs(nets, data.test);
     const cf = data.counterfactual;
+    const cfOut = cf ? { val: splitOutputs(nets, counterfactualSplit(data, data.val, cf)), test: splitOutputs(nets, counterfactualSplit(data, data.test, cf)) } : null;
     return spuriousPart({
       data, calibration: t.calibration, val, test, scores: null,
-      probe: fitCounterfactualProbe(data, nets, t.calibration, val),
-      cf: cf ? { val: splitOutputs(nets, counterfactualSplit(data, data.val, cf)), test: splitOutputs(nets, counterfactualSplit(data, data.test, cf)) } : null,
+      probe: cfOut ? counterfactualProbe(data, t.calibration, val, cfOut.val) : null,
+      cf: cfOut,
     });
   };
   return { erm: part('erm'), mat: part('mat') };
@@ -189,9 +190,10 @@ async function memorizationChecks(t: TrainedModels, o: ProtocolOptions): Promise
       pairs: o.pairs, epochs: o.epochs, seed: o.seed, progress: o.progress,
     });
     const common = { labels: data.train.y, K: data.numClasses, exemplars: o.exemplars, seed: o.seed };
+    const without = leaveOnePairOut(models);
     res[a] = {
-      selection: crossFitted(models, { ...common, indices: subsets.selection }),
-      evaluation: crossFitted(models, { ...common, indices: subsets.evaluation }),
+      selection: crossFitted(models, without, { ...common, indices: subsets.selection }),
+      evaluation: crossFitted(models, without, { ...common, indices: subsets.evaluation }),
       all: measuredScores(models),
     };
     checks.push(info('memorization (measured)', a, `mean Feldman score (${o.pairs} pairs, ${o.epochs} epochs)`, mean(res[a].all)));
