@@ -168,6 +168,8 @@ export const Manifest = z.object({
   }),
   dataset: z.object({
     name: z.string(),
+    /** sha256 of the training data (trainer/src/data/fingerprint.ts); absent in bundles written before it existed. */
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     numTrain: z.number().int().nonnegative(),
     numVal: z.number().int().nonnegative(),
     numTest: z.number().int().nonnegative(),

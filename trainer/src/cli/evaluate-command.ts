@@ -4,7 +4,7 @@ import {
   type GroupedAccuracy, type GroupMetric,
 } from '../../../shared/src/index.js';
 import { readBundle } from '../bundle/read.js';
-import { loadDataset, parseDataFlag, type Split } from '../data/index.js';
+import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
 import { createOrtSession, runAll } from '../model/ort-node.js';
 import { choice, intOption } from './options.js';
 
@@ -82,6 +82,8 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const flag = o.data ?? manifest.dataset.name;
   const spec = parseDataFlag(flag, {
     labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
+    // The bundle's own features, by name: a table's other columns are not read.
+    featureColumns: manifest.input.kind === 'features' && isTableFlag(flag) ? manifest.input.featureNames : undefined,
   });
   const data = await loadDataset(spec).catch((e: Error) => {
     if (o.data !== undefined) throw e;

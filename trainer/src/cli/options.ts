@@ -31,3 +31,18 @@ export function defaultTag(dataName: string): string {
   if (dataName.startsWith('synthetic')) return 'synthetic';
   return dataName.replace(/^[a-z]+:/, '').replace(/\.[a-z]+$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'custom';
 }
+
+/** A comma-separated list of column names or patterns (`f0-f391`, `emb_*`). */
+export function columnList(flag: string) {
+  return (value: string): string[] => {
+    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (items.length === 0) throw new InvalidArgumentError(`${flag} needs at least one column name or pattern`);
+    return items;
+  };
+}
+
+/** A bundle name: what a bundle id (`<algorithm>-<name>`) may carry. */
+export function bundleName(value: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(value)) throw new InvalidArgumentError(`bundle name must be lowercase letters, digits and dashes (at most 41), got "${value}"`);
+  return value;
+}

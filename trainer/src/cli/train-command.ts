@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { loadDataset, parseDataFlag } from '../data/index.js';
+import { describeFeatureChoice, loadDataset, parseDataFlag } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
 import { silentProgress } from '../pipeline/progress.js';
-import { algorithmList, choice, defaultTag, intOption } from './options.js';
+import { algorithmList, bundleName, choice, columnList, defaultTag, intOption } from './options.js';
 import { terminalProgress } from './progress-bar.js';
 
 export function printSummary(s: TrainSummary): void {
@@ -23,10 +23,13 @@ export function registerTrain(program: Command): void {
     .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE', 'colored-mnist')
     .option('--val <file>', 'validation file for csv/jsonl data (else carved from --data)')
     .option('--test <file>', 'test file for csv/jsonl data (else carved from --data)')
-    .option('--label-column <name>', 'label column of csv/jsonl data')
+    .option('--label-column <name>', 'label column of csv/jsonl data (default: label)')
     .option('--group-column <name>', 'true group column of csv/jsonl data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
-    .option('--limit <n>', 'use only the first n examples of each split (smoke runs)', intOption('--limit', 10))
+    .option('--id-column <name>', 'row id column of csv/jsonl data (never a feature)')
+    .option('--feature-columns <list>', 'feature columns, comma-separated names, ranges (f0-f391) or globs (emb_*); default: every numeric column without a role, refusing one that alone predicts the label', columnList('--feature-columns'))
+    .option('--ignore-columns <list>', 'columns never used as features (same forms)', columnList('--ignore-columns'))
+    .option('--limit <n>', 'use only the first n examples of each split (smoke runs; any data)', intOption('--limit', 10))
     .option('--algorithms <list>', 'algorithms to train and compare', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
     .option('--bundle <list>', 'algorithms written as bundles; the first is the main one', algorithmList, ['mat', 'erm'])
     .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (method.md §2.6)', intOption('--sweep', 1, 100), 1)
@@ -38,14 +41,18 @@ export function registerTrain(program: Command): void {
     .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half (memorization only shows once a model fits its half)', intOption('--memorization-epochs', 1, 100), 12)
     .option('--exemplars <n>', 'training exemplars kept for nearest-neighbour scores', intOption('--exemplars', 1), 1024)
     .option('--out <dir>', 'folder the bundles are written into', 'bundles')
-    .option('--tag <tag>', 'bundle ids are <algorithm>-<tag> (default from the data)')
+    .option('--name <name>', 'bundle ids are <algorithm>-<name> (default from the data: cmnist, synthetic, the file name)', bundleName)
+    .option('--tag <tag>', 'old spelling of --name', bundleName)
+    .option('--replace', 'overwrite a bundle folder that holds a model of other data (refused otherwise)')
     .option('--json', 'print the summary as JSON on stdout (no progress bars)')
     .action(async (opts) => {
       const spec = parseDataFlag(opts.data, {
         labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
+        idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns,
         val: opts.val, test: opts.test, ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
       });
       const data = await loadDataset(spec);
+      if (data.featureChoice) console.error(describeFeatureChoice(data.featureChoice));
       const summary = await trainPipeline({
         data,
         algorithms: opts.algorithms,
@@ -55,7 +62,8 @@ export function registerTrain(program: Command): void {
         backend: opts.backend,
         selection: opts.selection,
         out: opts.out,
-        tag: opts.tag ?? defaultTag(data.name),
+        tag: opts.name ?? opts.tag ?? defaultTag(data.name),
+        replace: opts.replace ?? false,
         memorization: { pairs: opts.memorizationPairs, epochs: opts.memorizationEpochs },
         exemplars: opts.exemplars,
         steps: opts.steps,

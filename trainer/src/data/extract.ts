@@ -1,13 +1,7 @@
 import { parseCategory, readFeature } from './cells.js';
+import { columnIndex, type ColumnRoles } from './columns.js';
 import { DataValidationError } from './errors.js';
 import type { Cell, RawTable } from './raw-table.js';
-
-/** Which column plays which part; every other column is a feature. */
-export interface ColumnRoles {
-  labelColumn: string;
-  groupColumn?: string;
-  attributeColumn?: string;
-}
 
 /** A file's checked contents: raw (unstandardised) features and category values as text. */
 export interface ExtractedTable {
@@ -23,31 +17,18 @@ export interface ExtractedTable {
   lines: Int32Array;
 }
 
-function columnIndex(table: RawTable, column: string, role: string): number {
-  const j = table.columns.indexOf(column);
-  if (j < 0) throw new DataValidationError({ file: table.file, column }, `${role} column not found (columns: ${table.columns.join(', ')})`);
-  return j;
-}
-
 /**
- * Checks every cell of a table and splits it into features, labels and optional groups/attributes.
- * `featureNames`, when given (the training file's), must be exactly this file's remaining columns.
+ * Checks every cell of a table and splits it into features (the columns `featureNames` names, in that order: the
+ * training file's choice), labels and optional groups/attributes. Columns with no part are not read.
  */
-export function extractTable(table: RawTable, roles: ColumnRoles, featureNames?: string[]): ExtractedTable {
+export function extractTable(table: RawTable, roles: ColumnRoles, featureNames: readonly string[]): ExtractedTable {
   const { file, rows } = table;
   const label = columnIndex(table, roles.labelColumn, 'label');
   const group = roles.groupColumn === undefined ? -1 : columnIndex(table, roles.groupColumn, 'group');
   const attribute = roles.attributeColumn === undefined ? -1 : columnIndex(table, roles.attributeColumn, 'attribute');
-  const featureColumns = table.columns.flatMap((name, j) => (j === label || j === group || j === attribute ? [] : [j]));
-  const names = featureColumns.map((j) => table.columns[j]);
-  if (names.length === 0) throw new DataValidationError({ file }, 'no feature columns (every column but label, group and attribute is a feature)');
-  if (featureNames !== undefined) {
-    const missing = featureNames.find((name) => !names.includes(name));
-    if (missing !== undefined) throw new DataValidationError({ file, column: missing }, 'feature column of the training file is missing');
-    const extra = names.find((name) => !featureNames.includes(name));
-    if (extra !== undefined) throw new DataValidationError({ file, column: extra }, 'column is not in the training file');
-  }
-  const order = featureNames === undefined ? featureColumns : featureNames.map((name) => table.columns.indexOf(name));
+  const missing = featureNames.find((name) => !table.columns.includes(name));
+  if (missing !== undefined) throw new DataValidationError({ file, column: missing }, 'feature column of the training file is missing');
+  const order = featureNames.map((name) => table.columns.indexOf(name));
   const d = order.length;
   const features = new Float64Array(rows.length * d);
   const labels: string[] = [], groups: string[] = [], attributes: string[] = [];
@@ -66,7 +47,7 @@ export function extractTable(table: RawTable, roles: ColumnRoles, featureNames?:
   return {
     file,
     n: rows.length,
-    featureNames: featureNames ?? names,
+    featureNames: [...featureNames],
     features,
     labels,
     groups: group < 0 ? null : groups,

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { buildColoredMnist } from './colored-mnist.js';
+import { headSplit } from './head.js';
 import { ColoredMnistSpec, DataSpec, TableSpec, type DataSpecInput } from './spec.js';
 import { buildSynthetic } from './synthetic.js';
 import type { Dataset } from './types.js';
 import { loadUserData } from './user-data.js';
 
 export { COLORED_MNIST_VARIANTS, type ColoredMnistVariant } from './colored-mnist.js';
+export { describeFeatureChoice, type FeatureChoice } from './columns.js';
 export { DataValidationError } from './errors.js';
 export { ColoredMnistSpec, DataSpec, SplitFractions, SyntheticSpec, TableSpec, type DataSpecInput } from './spec.js';
 export { row, type Dataset, type Split } from './types.js';
@@ -35,6 +37,12 @@ function flagFields(flag: string): Record<string, unknown> {
   throw new Error(`unknown data source "${flag}"; expected ${FLAG_FORMS}`);
 }
 
+/** True when a `--data` string names a user table (CSV/JSONL), the only kind that takes column options. */
+export function isTableFlag(flag: string): boolean {
+  const kind = flagFields(flag).kind;
+  return kind === 'csv' || kind === 'jsonl';
+}
+
 /**
  * Turns a `--data` string plus CLI options into a checked DataSpec.
  * @example parseDataFlag('colored-mnist:inverse', { seed: 1 }) // { kind: 'colored-mnist', variant: 'inverse', source: 'mnist', seed: 1 }
@@ -56,9 +64,16 @@ export async function loadDataset(input: DataSpecInput): Promise<Dataset> {
     case 'colored-mnist':
       return buildColoredMnist(spec);
     case 'synthetic':
-      return buildSynthetic(spec);
+      return limited(buildSynthetic(spec), spec.limit);
     case 'csv':
     case 'jsonl':
-      return loadUserData(spec);
+      return limited(await loadUserData(spec), spec.limit);
   }
+}
+
+/** The first `limit[split]` examples of each split (the Colored MNIST builder applies its own before colouring). */
+function limited<T extends Dataset>(ds: T, limit: { train?: number; val?: number; test?: number } | undefined): T {
+  if (!limit) return ds;
+  const cut = (name: 'train' | 'val' | 'test') => (limit[name] === undefined ? ds[name] : headSplit(ds[name], limit[name]));
+  return { ...ds, train: cut('train'), val: cut('val'), test: cut('test') };
 }

@@ -4,14 +4,15 @@ import { COLORED_MNIST_VARIANTS, type ColoredMnistVariant } from './colored-mnis
 const Seed = z.number().int().min(0).max(0xffff_fffd);
 const Count = z.number().int().positive();
 const Column = z.string().min(1);
+/** First n examples of each split (fast tests and smoke runs); every data kind takes it. */
+const Limit = z.strictObject({ train: Count.optional(), val: Count.optional(), test: Count.optional() }).optional();
 
 export const ColoredMnistSpec = z.strictObject({
   kind: z.literal('colored-mnist'),
   variant: z.enum(Object.keys(COLORED_MNIST_VARIANTS) as [ColoredMnistVariant, ...ColoredMnistVariant[]]).default('default'),
   source: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
   seed: Seed.default(0),
-  /** First n examples of each split (fast tests and smoke runs). */
-  limit: z.strictObject({ train: Count.optional(), val: Count.optional(), test: Count.optional() }).optional(),
+  limit: Limit,
 });
 
 export const SyntheticSpec = z.strictObject({
@@ -19,6 +20,7 @@ export const SyntheticSpec = z.strictObject({
   noiseStd: z.number().min(0).max(1e6).default(0.5),
   /** Training split seed; validation and test use seed + 1 and seed + 2 (method.md §4.1: 1234, 1235, 1236). */
   seed: Seed.default(1234),
+  limit: Limit,
 });
 
 const Fraction = z.number().positive().max(1);
@@ -37,15 +39,22 @@ export const TableSpec = z
     groupColumn: Column.optional(),
     /** A spurious attribute; without a group column the true group is label × attribute. */
     attributeColumn: Column.optional(),
+    /** A row identifier: never a feature. */
+    idColumn: Column.optional(),
+    /** Feature columns: names, ranges (`f0-f391`) or globs (`emb_*`); default: every numeric column without a role. */
+    featureColumns: z.array(Column).min(1).optional(),
+    /** Columns never used as features (same pattern forms). */
+    ignoreColumns: z.array(Column).min(1).optional(),
     seed: Seed.default(0),
     fractions: SplitFractions.default({ train: 0.6, val: 0.2, test: 0.2 }),
+    limit: Limit,
   })
   .refine(
     (s) => {
-      const columns = [s.labelColumn, s.groupColumn, s.attributeColumn].filter((c) => c !== undefined);
+      const columns = [s.labelColumn, s.groupColumn, s.attributeColumn, s.idColumn].filter((c) => c !== undefined);
       return new Set(columns).size === columns.length;
     },
-    'label, group and attribute columns must be different columns',
+    'label, group, attribute and id columns must be different columns',
   );
 
 /** Every data source the trainer can load; parse CLI or config input with it before anything is read. */

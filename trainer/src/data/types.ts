@@ -1,4 +1,5 @@
 import type { InputSpec } from '../../../shared/src/index.js';
+import type { FeatureChoice } from './columns.js';
 
 /** One split held in memory: row-major features and per-example annotations. */
 export interface Split {
@@ -39,6 +40,8 @@ export interface Dataset {
    * protocol's ground truth, and what the bundle's counterfactual probe is fitted on (validation split only).
    */
   counterfactual?: Counterfactual;
+  /** User data: which columns became features and why the others did not (the trainer prints it). */
+  featureChoice?: FeatureChoice;
 }
 
 /** The shortcut swapped in one raw input, and what that means in words. */

@@ -3,7 +3,9 @@ import type { InputSpec } from '../../../shared/src/index.js';
 import { sortedCategories } from './categories.js';
 import { standardizedSplit, subsetRows, type EncodedRows } from './encoded-rows.js';
 import { DataValidationError } from './errors.js';
+import { chooseFeatures } from './columns.js';
 import { extractTable, type ExtractedTable } from './extract.js';
+import { findLabelProxy } from './label-proxy.js';
 import { readRawTable } from './raw-table.js';
 import type { TableSpec } from './spec.js';
 import { fitStandardization } from './standardize.js';
@@ -21,8 +23,13 @@ function indicesIn(names: string[], values: string[]): Int32Array {
  * @example await loadUserData(TableSpec.parse({ kind: 'csv', train: 'data.csv', attributeColumn: 'place' }))
  */
 export async function loadUserData(spec: TableSpec): Promise<Dataset> {
-  const roles = { labelColumn: spec.labelColumn, groupColumn: spec.groupColumn, attributeColumn: spec.attributeColumn };
-  const trainTable = extractTable(await readRawTable(spec.train, spec.kind), roles);
+  const roles = {
+    labelColumn: spec.labelColumn, groupColumn: spec.groupColumn, attributeColumn: spec.attributeColumn,
+    idColumn: spec.idColumn, featureColumns: spec.featureColumns, ignoreColumns: spec.ignoreColumns,
+  };
+  const trainRaw = await readRawTable(spec.train, spec.kind);
+  const featureChoice = chooseFeatures(trainRaw, roles);
+  const trainTable = extractTable(trainRaw, roles, featureChoice.features);
   const given: Partial<Record<'val' | 'test', ExtractedTable>> = {};
   for (const name of ['val', 'test'] as const) {
     const file = spec[name];
@@ -47,6 +54,17 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   };
 
   const rows = { train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test) };
+  // Columns chosen automatically are checked for a label leak; columns the user named are trusted (the override).
+  if (featureChoice.how === 'numeric') {
+    const proxy = findLabelProxy(rows.train.features, rows.train.n, trainTable.featureNames, rows.train.y, classNames.length);
+    if (proxy) {
+      throw new DataValidationError(
+        { file: spec.train, column: proxy.column },
+        `alone predicts the label (balanced accuracy ${proxy.accuracy.toFixed(3)} on the training file): a copy of the label or a leak? ` +
+          'Declare it with --group-column / --attribute-column / --id-column, leave it out with --ignore-columns, or name the features with --feature-columns',
+      );
+    }
+  }
   const carved = (['val', 'test'] as const).filter((name) => rows[name] === undefined);
   if (carved.length > 0) {
     const all = rows.train;
@@ -67,6 +85,7 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   const groupNames = groupValues
     ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => `${spec.labelColumn}=${cls} · ${spec.attributeColumn}=${a}`)) : []);
   return {
+    featureChoice,
     name: `${spec.kind}:${basename(spec.train)}`,
     numClasses: classNames.length,
     classNames,

@@ -6,7 +6,9 @@ import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
 import type { TrainingProfile } from '../algorithms/types.js';
 import { initBackend, type BackendName } from '../backend.js';
+import { assertReplaceable } from '../bundle/replace-guard.js';
 import { writeBundle } from '../bundle/write.js';
+import { datasetFingerprint } from '../data/fingerprint.js';
 import { rawRow, type Dataset } from '../data/types.js';
 import { renderReport } from '../report/html.js';
 import type { ReportData } from '../report/data.js';
@@ -31,7 +33,10 @@ export interface TrainOptions {
   selection: SelectionMetric | 'auto';
   /** Output folder; each bundle goes to <out>/<algorithm>-<tag>. */
   out: string;
+  /** Bundle ids are <algorithm>-<tag> (the CLI's --name). */
   tag: string;
+  /** Overwrite bundle folders that hold a model of other data (else refused before training). */
+  replace?: boolean;
   memorization: { pairs: number; epochs: number };
   exemplars: number;
   steps?: number;
@@ -75,6 +80,9 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
   const profile = profileFor(data);
   const metric: SelectionMetric = o.selection !== 'auto' ? o.selection : data.val.group ? 'va_wga' : 'va_gi_wga';
   if (metric === 'va_wga' && !data.val.group) throw new Error('--selection va_wga needs validation group labels; use va_gi_wga');
+  // Before any training: never spend the run and then replace a bundle of other data.
+  const fingerprint = datasetFingerprint(data);
+  for (const name of o.bundles) await assertReplaceable(path.join(o.out, `${name}-${o.tag}`), { name: data.name, fingerprint }, o.replace ?? false);
   const combinations = Array.from({ length: o.sweep }, (_, c) => c);
   const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress };
   progress.log(`data ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test; backend ${backend}; selection ${metric}`);
@@ -126,7 +134,7 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
     const bar = progress.task(`bundle ${name}: scores, exemplars, ONNX`, 1);
     const assembled = await assembleBundle({
       data, name, run, metric, xrm: xrm.selected, calibration, measure: measures[b], backend,
-      exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, samples: demoSamples(data),
+      exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, fingerprint, samples: demoSamples(data),
     });
     bar.tick(1);
     bar.done();
