@@ -99,6 +99,10 @@ describe('DEMO = "off"', () => {
       expect(text).not.toMatch(/fixture|mat|erm|digit/);
     }
     expect((await call('/', demo(), { DEMO: 'on' })).status).toBe(200);
+    // Only the demo: the keyed API and the health check keep answering.
+    expect((await call('/v1/models', {}, { DEMO: 'off' })).status).toBe(200);
+    expect((await call('/v1/predict', { json: { inputs } }, { DEMO: 'off' })).status).toBe(200);
+    expect((await call('/healthz', {}, { DEMO: 'off' })).status).toBe(200);
   });
 });
 
