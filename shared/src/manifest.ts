@@ -158,6 +158,22 @@ export const MemorizationSummary = z.object({
 });
 export type MemorizationSummary = z.infer<typeof MemorizationSummary>;
 
+/**
+ * What the public demo may show of a bundle's data: its test samples (samples.json) and its exemplars (training rows
+ * with their measured memorization). Set by the trainer's `--publish-samples` / `--no-publish-samples`.
+ */
+export const Publish = z.object({ samples: z.boolean(), exemplars: z.boolean() });
+export type Publish = z.infer<typeof Publish>;
+
+/** The built-in data (Colored MNIST, the synthetic task) are public; a user's own data is not published by default. */
+export function defaultPublish(datasetName: string): Publish {
+  const builtIn = /^(colored-|synthetic(:|$))/.test(datasetName);
+  return { samples: builtIn, exemplars: builtIn };
+}
+
+/** A bundle's publication choice; bundles written before the field existed read as the default for their data. */
+export const bundlePublish = (m: { publish?: Publish; dataset: { name: string } }): Publish => m.publish ?? defaultPublish(m.dataset.name);
+
 export const Manifest = z.object({
   formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
   model: z.object({
@@ -192,6 +208,7 @@ export const Manifest = z.object({
   calibration: Calibration,
   scores: ScoreCalibration,
   memorization: MemorizationSummary,
+  publish: Publish.optional(),
   files: z.array(FileEntry),
 }).superRefine((m, ctx) => {
   const K = m.classNames.length;

@@ -18,11 +18,11 @@ const CLI = ['--import', 'tsx', 'trainer/src/cli/index.ts'];
 const root = await mkdtemp(path.join(tmpdir(), 'mat-edge-pipeline-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function train(out: string): Promise<TrainSummary> {
+async function train(out: string, extra: Partial<TrainOptions> = {}): Promise<TrainSummary> {
   const data = await loadDataset(parseDataFlag('colored-mnist', { limit: { train: LIMIT, val: LIMIT, test: LIMIT } }));
   const options: TrainOptions = {
     data, algorithms: ['erm', 'mat'], bundles: ['mat', 'erm'], sweep: 1, seed: 0, backend: 'wasm', selection: 'auto',
-    out: path.join(root, out), tag: 'cmnist', memorization: { pairs: 1, epochs: 1 }, exemplars: 64, steps: 60, progress: silentProgress,
+    out: path.join(root, out), tag: 'cmnist', memorization: { pairs: 1, epochs: 1 }, exemplars: 64, steps: 60, progress: silentProgress, ...extra,
   };
   return trainPipeline(options);
 }
@@ -32,7 +32,7 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
   const bundles: Record<string, ReadBundle> = {};
   beforeAll(async () => {
     first = await train('a');
-    second = await train('b');
+    second = await train('b', { publishSamples: false });
     for (const b of first.bundles) bundles[b.algorithm] = await readBundle(b.dir);
   }, 120_000);
 
@@ -100,6 +100,11 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
         expect(q.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= q[i - 1]))).toBe(true);
       }
     }
+  });
+
+  it("records whether the demo may publish samples and exemplars: on by default for built-in data, off when told", async () => {
+    for (const b of first.bundles) expect((await readBundle(b.dir)).manifest.publish).toEqual({ samples: true, exemplars: true });
+    for (const b of second.bundles) expect((await readBundle(b.dir)).manifest.publish).toEqual({ samples: false, exemplars: false });
   });
 
   it('is reproducible: the same seed gives identical metrics and identical model.onnx', async () => {

@@ -1,13 +1,52 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PredictResponse, base64ToBytes } from '../../shared/src/index.js';
-import { call, expectError, fixture, seedR2 } from './helpers.js';
-
-beforeAll(seedR2);
+import { HealthResponse, PredictResponse, base64ToBytes, type Prediction } from '../../shared/src/index.js';
+import { call, env, expectError, fixture, seedR2 } from './helpers.js';
 
 const inputs = fixture.expected.inputs.slice(0, 2);
+const memberAt = fixture.expected.member.indexOf(true);
 let ip = 0;
 /** A fresh client address per call keeps these tests clear of the demo's rate limit. */
 const demo = (init: object = {}) => ({ key: null, ip: `10.5.0.${++ip}`, ...init });
+const only = (id: string) => ({ MODELS: id, ACTIVE_MODEL: id });
+
+/** What the public must never read: storage paths, hashes, runtime messages. */
+const INTERNALS = /sha256|manifest\.json|model\.onnx|memorization\.json|onnxruntime|does not match|not found|worker configuration/i;
+
+/**
+ * Copies of fixture-mat that do not publish their data: one that says so in its manifest, one from before the field
+ * existed whose data is the user's own (csv), which reads as unpublished.
+ */
+async function seedUnpublished(): Promise<void> {
+  const variants: Record<string, (m: Record<string, unknown>) => object> = {
+    'fixture-private': (m) => ({ ...m, publish: { samples: false, exemplars: false } }),
+    'fixture-userdata': (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'csv:patients.csv' } }),
+  };
+  const files = Object.entries(fixture.objects).filter(([key]) => key.startsWith('fixture-mat/'));
+  for (const [id, edit] of Object.entries(variants)) {
+    for (const [key, b64] of files) {
+      const name = key.slice('fixture-mat/'.length);
+      let bytes = base64ToBytes(b64);
+      if (name === 'manifest.json') {
+        const manifest = JSON.parse(new TextDecoder().decode(bytes));
+        bytes = new TextEncoder().encode(JSON.stringify(edit({ ...manifest, model: { ...manifest.model, id } })));
+      }
+      await env.BUNDLES.put(`${id}/${name}`, bytes);
+    }
+  }
+}
+
+beforeAll(async () => {
+  await seedR2();
+  await seedUnpublished();
+});
+
+interface DemoBody {
+  models: { id: string; algorithm: string; predictions: (Omit<Prediction, 'memorization'> & { memorization: Record<string, unknown> })[]; exemplar_pixels: Record<string, string> }[];
+  unavailable: { id: string; reason: string }[];
+}
+
+const apiPredict = async (model: string, rows: number[][]) =>
+  PredictResponse.parse(await (await call('/v1/predict', { json: { model, inputs: rows, explain: true } })).json());
 
 describe('GET /', () => {
   it('serves the self-contained demo page with a nonce CSP and the models to compare', async () => {
@@ -17,24 +56,58 @@ describe('GET /', () => {
     const csp = res.headers.get('Content-Security-Policy')!;
     const nonce = /'nonce-([0-9a-f]+)'/.exec(csp)![1];
     const html = await res.text();
-    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html.startsWith('<!doctype html><html lang="en">')).toBe(true);
+    // Exactly one script runs (under the nonce), and it is the bundled client, not an empty shell.
+    expect(html.match(/<script(?! type="application\/json")[^>]*>/g)).toEqual([`<script nonce="${nonce}">`]);
+    expect(html.match(/<style[^>]*>/g)).toEqual([`<style nonce="${nonce}">`]);
+    expect(/<script nonce="[0-9a-f]+">([\s\S]*?)<\/script>/.exec(html)![1].length).toBeGreaterThan(5000);
     expect(csp).toContain("default-src 'none'");
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     const config = JSON.parse(/<script type="application\/json" id="demo-config">(.*?)<\/script>/s.exec(html)![1]);
     expect(config.active).toBe('fixture-mat');
     expect(config.models.map((m: { id: string; ok: boolean }) => [m.id, m.ok])).toEqual([['fixture-mat', true], ['fixture-erm', true], ['fixture-corrupt', false]]);
     expect(config.models[0]).toMatchObject({ algorithm: 'mat', classNames: ['digit ≥ 5', 'digit < 5'], input: { kind: 'image', channels: 2, height: 14, width: 14 } });
+    expect(config.models[2]).toEqual({ id: 'fixture-corrupt', ok: false, reason: 'not being served right now' });
+    expect(html).not.toMatch(INTERNALS);
   });
 
-  it('still renders, saying why, when no model can be served', async () => {
-    const res = await call('/', demo(), { MODELS: 'fixture-missing', ACTIVE_MODEL: 'fixture-missing' });
+  it('still renders, without internals, when no model can be served (the operator reads the reason on /healthz)', async () => {
+    const health = HealthResponse.parse(await (await call('/healthz', {}, only('fixture-missing'))).json());
+    expect(health.models[0].reason).toMatch(/manifest\.json not found/);
+    const res = await call('/', demo(), only('fixture-missing'));
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('fixture-missing/manifest.json not found');
+    const html = await res.text();
+    expect(html).toContain('"reason":"not being served right now"');
+    expect(html).not.toMatch(INTERNALS);
+  });
+
+  it('answers a broken configuration with a 503 that names none of it', async () => {
+    const body = await expectError(await call('/', demo(), { MODELS: 'Not An Id' }), 503, 'bundle_unavailable');
+    expect(body.error.message).not.toMatch(INTERNALS);
+    expect(body.error.message).not.toContain('Not An Id');
+  });
+});
+
+describe('DEMO = "off"', () => {
+  it('turns every demo route into a 404 like an unknown route, saying nothing about the models', async () => {
+    const unknown = await expectError(await call('/no-such-route', demo()), 404, 'not_found');
+    expect(unknown.error.message).toBe('no route for GET /no-such-route');
+    for (const [path, init] of [['/', {}], ['/demo/samples', {}], ['/demo/predict', { json: { inputs } }]] as const) {
+      const res = await call(path, demo(init), { DEMO: 'off' });
+      const text = await res.clone().text();
+      await expectError(res, 404, 'not_found');
+      expect(text).not.toMatch(/fixture|mat|erm|digit/);
+    }
+    expect((await call('/', demo(), { DEMO: 'on' })).status).toBe(200);
+    // Only the demo: the keyed API and the health check keep answering.
+    expect((await call('/v1/models', {}, { DEMO: 'off' })).status).toBe(200);
+    expect((await call('/v1/predict', { json: { inputs } }, { DEMO: 'off' })).status).toBe(200);
+    expect((await call('/healthz', {}, { DEMO: 'off' })).status).toBe(200);
   });
 });
 
 describe('GET /demo/samples', () => {
-  it('returns the active bundle\'s labelled test inputs', async () => {
+  it("returns the active bundle's labelled test inputs (built-in data: published by default)", async () => {
     const body = await (await call('/demo/samples', demo())).json() as { model: string; items: { id: number; label: number; class_name: string; group: string | null; input: number[] }[] };
     expect(body.model).toBe('fixture-mat');
     expect(body.items).toHaveLength(12);
@@ -42,27 +115,95 @@ describe('GET /demo/samples', () => {
     expect(body.items[0].class_name).toBe(['digit ≥ 5', 'digit < 5'][body.items[0].label]);
     expect(body.items[0].group).toMatch(/^digit [≥<] 5 · (red|green)$/);
   });
+
+  it('publishes no samples of a bundle that opted out, nor of an older user-data bundle', async () => {
+    for (const id of ['fixture-private', 'fixture-userdata']) {
+      expect((await call('/v1/models/' + id, {}, only(id))).status).toBe(200);
+      await expectError(await call('/demo/samples', demo(), only(id)), 404, 'not_found');
+    }
+  });
 });
 
 describe('POST /demo/predict', () => {
-  it('runs every demo model on the inputs, as /v1/predict would, with exemplar pixels', async () => {
-    const res = await call('/demo/predict', demo({ json: { inputs } }));
+  it('runs every demo model on the inputs, as /v1/predict would but without the membership bit', async () => {
+    const res = await call('/demo/predict', demo({ json: { inputs, explain: true } }));
     expect(res.status).toBe(200);
-    const body = await res.json() as { models: { id: string; algorithm: string; predictions: unknown[]; exemplar_pixels: Record<string, string> }[]; unavailable: { id: string; reason: string }[] };
+    const body = await res.json() as DemoBody;
     expect(body.models.map((m) => [m.id, m.algorithm])).toEqual([['fixture-mat', 'mat'], ['fixture-erm', 'erm']]);
-    expect(body.unavailable.map((u) => u.id)).toEqual(['fixture-corrupt']);
+    expect(body.unavailable).toEqual([{ id: 'fixture-corrupt', reason: 'not being served right now' }]);
     for (const m of body.models) {
-      const api = PredictResponse.parse(await (await call('/v1/predict', { json: { model: m.id, inputs, explain: true } })).json());
-      expect(m.predictions).toEqual(api.predictions);
+      const api = await apiPredict(m.id, inputs);
+      expect(api.predictions.every((p) => !p.memorization.member)).toBe(true);
+      expect(m.predictions).toEqual(api.predictions.map(({ memorization: { member: _, ...memorization }, ...p }) => ({ ...p, memorization })));
       const ids = api.predictions.flatMap((p) => p.memorization.nearest!.map((n) => String(n.id)));
       expect(Object.keys(m.exemplar_pixels).sort()).toEqual([...new Set(ids)].sort());
       for (const b64 of Object.values(m.exemplar_pixels)) expect(base64ToBytes(b64)).toHaveLength(fixture.dim);
     }
   });
 
+  it('answers a training example like any new input: the neighbour estimate, no member field, no measured score', async () => {
+    const member = fixture.expected.inputs[memberAt];
+    // A copy one hair away is a new input for the keyed API too: its neighbour estimate is the reference.
+    const nearCopy = member.map((v, j) => (j === member.findIndex((x) => x < 1) ? v + 1e-6 : v));
+    const [exact, near] = (await apiPredict('fixture-mat', [member, nearCopy])).predictions;
+    expect(exact.memorization).toMatchObject({ member: true, estimator: 'measured' });
+    expect(near.memorization).toMatchObject({ member: false, estimator: 'neighbours' });
+    expect(Math.abs(exact.memorization.score - near.memorization.score)).toBeGreaterThan(1e-3);
+
+    const res = await call('/demo/predict', demo({ json: { inputs: [member], explain: true } }));
+    const text = await res.clone().text();
+    const shown = ((await res.json()) as DemoBody).models[0].predictions[0].memorization;
+    expect(text).not.toMatch(/"member"|"measured"/);
+    expect(shown.estimator).toBe('neighbours');
+    expect(shown.score as number).toBeCloseTo(near.memorization.score, 4);
+    expect(shown.score).not.toBe(exact.memorization.score);
+  });
+
+  it('does not force explain: without it, no exemplars and no pixels', async () => {
+    const body = await (await call('/demo/predict', demo({ json: { inputs } }))).json() as DemoBody;
+    for (const m of body.models) {
+      expect(m.exemplar_pixels).toEqual({});
+      for (const p of m.predictions) expect(p.memorization).not.toHaveProperty('nearest');
+    }
+  });
+
+  it('shows no exemplars of a bundle that does not publish them, even when asked', async () => {
+    for (const id of ['fixture-private', 'fixture-userdata']) {
+      const body = await (await call('/demo/predict', demo({ json: { inputs, explain: true } }), only(id))).json() as DemoBody;
+      expect(body.models.map((m) => m.id)).toEqual([id]);
+      expect(body.models[0].exemplar_pixels).toEqual({});
+      for (const p of body.models[0].predictions) expect(p.memorization).not.toHaveProperty('nearest');
+    }
+  });
+
+  it('says "unavailable" without internals when no model can answer', async () => {
+    const health = HealthResponse.parse(await (await call('/healthz', {}, only('fixture-corrupt'))).json());
+    expect(health.models[0].reason).toMatch(/sha256/);
+    const body = await expectError(await call('/demo/predict', demo({ json: { inputs } }), only('fixture-corrupt')), 503, 'bundle_unavailable');
+    expect(body.error.message).not.toMatch(INTERNALS);
+    expect(body.error.message).not.toContain('fixture-corrupt');
+  });
+
   it('validates like the API', async () => {
     const res = await call('/demo/predict', demo({ json: { inputs: [inputs[0].slice(2)] } }));
     expect((await expectError(res, 400, 'invalid_request')).error.issues![0].path).toEqual(['inputs', 0]);
     await expectError(await call('/demo/predict', demo({ json: { inputs: [inputs[0], inputs[0], inputs[0], inputs[0], inputs[0]] } })), 400, 'invalid_request');
+  });
+});
+
+describe('demo rate limit', () => {
+  it('keys on the client address: one client is limited, another is not', async () => {
+    // The test limiter allows 5 requests per minute per key (vitest.workers.config.ts).
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call('/demo/samples', { key: null, ip: '10.6.0.1' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect((await call('/demo/samples', { key: null, ip: '10.6.0.2' })).status).toBe(200);
+  });
+
+  it('refuses a request without a client address instead of counting it in a shared bucket', async () => {
+    for (let i = 0; i < 7; i++) {
+      const body = await expectError(await call('/demo/samples', { key: null }), 400, 'invalid_request');
+      expect(body.error.message).toContain('CF-Connecting-IP');
+    }
   });
 });

@@ -26,6 +26,8 @@ export interface Env {
   /** Seconds a loaded bundle is trusted before its manifest is compared with storage again. */
   BUNDLE_TTL_SECONDS?: string;
   DEMO_ORIGIN?: string;
+  /** "off" turns the public demo off (its routes answer 404 like unknown ones). */
+  DEMO?: string;
   API_KEYS?: string;
 }
 

@@ -34,11 +34,14 @@ export interface BatchPrediction {
 
 /** One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). */
 /** With `labels` (/v1/evaluate), memorization of non-members is estimated for the labelled pair (x, y). */
-export async function predictVectors(bundle: LoadedBundle, vectors: number[][], explain: boolean, labels?: readonly number[]): Promise<BatchPrediction> {
+/** `membership: false` (the public demo) never looks inputs up among the training examples: every input is estimated. */
+export async function predictVectors(
+  bundle: LoadedBundle, vectors: number[][], explain: boolean, labels?: readonly number[], { membership = true } = {},
+): Promise<BatchPrediction> {
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
-  const memberScores = bundle.members.size
+  const memberScores = membership && bundle.members.size
     ? await Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
     : vectors.map(() => null);
   const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });

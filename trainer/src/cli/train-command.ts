@@ -40,6 +40,8 @@ export function registerTrain(program: Command): void {
     .option('--memorization-pairs <n>', 'random-half model pairs for measured memorization', intOption('--memorization-pairs', 1, 50), 1)
     .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half (memorization only shows once a model fits its half)', intOption('--memorization-epochs', 1, 100), 12)
     .option('--exemplars <n>', 'training exemplars kept for nearest-neighbour scores', intOption('--exemplars', 1), 1024)
+    .option('--publish-samples', "let the public demo show the bundle's test samples and exemplar images (default for the built-in data)")
+    .option('--no-publish-samples', 'keep test samples and exemplars off the public demo (default for csv/jsonl data)')
     .option('--out <dir>', 'folder the bundles are written into', 'bundles')
     .option('--name <name>', 'bundle ids are <algorithm>-<name> (default from the data: cmnist, synthetic, the file name)', bundleName)
     .option('--tag <tag>', 'old spelling of --name', bundleName)
@@ -66,6 +68,7 @@ export function registerTrain(program: Command): void {
         replace: opts.replace ?? false,
         memorization: { pairs: opts.memorizationPairs, epochs: opts.memorizationEpochs },
         exemplars: opts.exemplars,
+        publishSamples: opts.publishSamples,
         steps: opts.steps,
         progress: opts.json ? silentProgress : terminalProgress(),
       });

@@ -1,5 +1,5 @@
 import {
-  BUNDLE_FORMAT_VERSION, decodeExemplars, servingTables, inferredGroupNames, type Calibration, type Samples,
+  BUNDLE_FORMAT_VERSION, decodeExemplars, servingTables, inferredGroupNames, type Calibration, type Publish, type Samples,
 } from '../../../shared/src/index.js';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -33,6 +33,8 @@ export interface AssembleOptions {
   /** datasetFingerprint(data), recorded so that other data never silently replaces this bundle. */
   fingerprint: string;
   samples: Samples;
+  /** What the public demo may show of this bundle's data. */
+  publish: Publish;
 }
 
 /** Mean clipped memorization per group (true groups when annotated, XRM-inferred otherwise). */
@@ -93,6 +95,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
           exemplars: exemplarIdx.length,
           perGroup: memorizationPerGroup(data, scores, trainInferred),
         },
+        publish: o.publish,
       },
       model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}` }),
       memorization: index,

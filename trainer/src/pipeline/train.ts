@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {
-  BUNDLE_FORMAT_VERSION, inferredGroupNames, type Manifest, type Samples,
+  BUNDLE_FORMAT_VERSION, defaultPublish, inferredGroupNames, type Manifest, type Samples,
 } from '../../../shared/src/index.js';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
@@ -39,6 +39,8 @@ export interface TrainOptions {
   replace?: boolean;
   memorization: { pairs: number; epochs: number };
   exemplars: number;
+  /** Whether the public demo may show test samples and exemplar images; the data's default when omitted. */
+  publishSamples?: boolean;
   steps?: number;
   progress: Progress;
 }
@@ -128,13 +130,14 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
   const bundles: TrainedBundle[] = [];
   const reliability: { model: string; bins: ReturnType<typeof reliabilityBins> }[] = [];
   const pending: { name: AlgorithmName; dir: string; contents: Parameters<typeof writeBundle>[1] }[] = [];
+  const publish = o.publishSamples === undefined ? defaultPublish(data.name) : { samples: o.publishSamples, exemplars: o.publishSamples };
 
   for (const [b, name] of o.bundles.entries()) {
     const run = chosen.get(name)!;
     const bar = progress.task(`bundle ${name}: scores, exemplars, ONNX`, 1);
     const assembled = await assembleBundle({
       data, name, run, metric, xrm: xrm.selected, calibration, measure: measures[b], backend,
-      exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, fingerprint, samples: demoSamples(data),
+      exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, fingerprint, samples: demoSamples(data), publish,
     });
     bar.tick(1);
     bar.done();

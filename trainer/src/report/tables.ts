@@ -1,7 +1,7 @@
 import type { ScoreCalibration } from '../../../shared/src/index.js';
 import type { AlgorithmRun, MemorizationHistograms, ReportData, SelectionMetric, ValidationCheck, XrmSummary } from './data.js';
 import { count, fixed, hparamsText, percent } from './format.js';
-import { html, type SafeHtml } from './markup.js';
+import { html } from 'hono/html';
 import { algorithmLabel } from './theme.js';
 
 /** The report's HTML tables; every cell goes through `html`, so names from data are escaped. */
@@ -16,7 +16,7 @@ function selectionValue(run: AlgorithmRun): number | null {
 }
 
 /** One row per algorithm: how it was selected and what it scores on test; the served one is tagged. */
-export function summaryTable(data: ReportData): SafeHtml {
+export function summaryTable(data: ReportData) {
   const bestWga = Math.max(...data.runs.map((r) => r.testWorstGroup));
   const rows = data.runs.map((run) => html`
     <tr class="${run.algorithm === data.servedAlgorithm ? 'served' : ''}">
@@ -35,7 +35,7 @@ export function summaryTable(data: ReportData): SafeHtml {
 }
 
 /** Every XRM combination with its final flip rate; the selected one is tagged. */
-export function xrmCombinationTable(xrm: XrmSummary): SafeHtml {
+export function xrmCombinationTable(xrm: XrmSummary) {
   const rows = xrm.combinations.map((c) => html`
     <tr class="${c.combination === xrm.selectedCombination ? 'served' : ''}">
       <td>c${c.combination}${c.combination === xrm.selectedCombination && html`<span class="badge">selected</span>`}</td>
@@ -49,7 +49,7 @@ export function xrmCombinationTable(xrm: XrmSummary): SafeHtml {
 }
 
 /** True groups (rows) against XRM-inferred groups (columns), with each row's split in percent. */
-export function groupRecoveryTable(counts: number[][], groupNames: string[], inferredGroupNames: string[]): SafeHtml {
+export function groupRecoveryTable(counts: number[][], groupNames: string[], inferredGroupNames: string[]) {
   const rows = counts.map((row, t) => {
     const n = row.reduce((a, c) => a + c, 0);
     return html`<tr><td class="name">${groupNames[t]}</td><td>${count(n)}</td>${row.map((c) => html`<td>${count(c)} <span class="small">(${percent(n ? c / n : null, 0)})</span></td>`)}</tr>`;
@@ -60,7 +60,7 @@ export function groupRecoveryTable(counts: number[][], groupNames: string[], inf
 }
 
 /** Test accuracy per group and algorithm; each algorithm's worst group is highlighted. */
-export function groupAccuracyTable(runs: AlgorithmRun[]): SafeHtml {
+export function groupAccuracyTable(runs: AlgorithmRun[]) {
   const groups = runs[0].testPerGroup;
   const worst = runs.map((run) => Math.min(...run.testPerGroup.flatMap((p) => (p.accuracy === null ? [] : [p.accuracy]))));
   const rows = groups.map((g) => html`<tr><td>${g.name}</td><td>${count(g.n)}</td>${runs.map((run, r) => {
@@ -73,7 +73,7 @@ export function groupAccuracyTable(runs: AlgorithmRun[]): SafeHtml {
 }
 
 /** Mean memorization per group and algorithm (training split). */
-export function memorizationMeanTable(mem: MemorizationHistograms): SafeHtml {
+export function memorizationMeanTable(mem: MemorizationHistograms) {
   const groups = mem.algorithms[0].perGroup;
   const rows = groups.map((g) => html`<tr><td>${g.name}</td><td>${count(g.n)}</td>${mem.algorithms.map((a) =>
     html`<td>${fixed(a.perGroup.find((p) => p.group === g.group)?.mean)}</td>`)}</tr>`);
@@ -92,7 +92,7 @@ const SCORE_LABELS: Record<keyof ScoreCalibration['quantiles'], string> = {
 };
 
 /** Validation quantiles of each per-input score (what the API's percentiles are read from). */
-export function quantileTable(cal: ScoreCalibration): SafeHtml {
+export function quantileTable(cal: ScoreCalibration) {
   const scores = (Object.keys(SCORE_LABELS) as (keyof ScoreCalibration['quantiles'])[]).filter((s) => cal.quantiles[s]);
   return html`<div class="scroll"><table>
     <thead><tr><th class="text">Score</th>${cal.quantileLevels.map((q) => html`<th>${percent(q, 0)}</th>`)}</tr></thead>
@@ -101,7 +101,7 @@ export function quantileTable(cal: ScoreCalibration): SafeHtml {
 }
 
 /** Served model's validation accuracy per slice (predicted class × conflict × reliance bucket). */
-export function sliceTable(cal: ScoreCalibration, classNames: string[]): SafeHtml {
+export function sliceTable(cal: ScoreCalibration, classNames: string[]) {
   const edges = cal.relianceBucketEdges;
   const bucket = (b: number) => `${(b === 0 ? 0 : edges[b - 1]).toFixed(2)}–${edges[b].toFixed(2)}`;
   const rows = cal.sliceAccuracy.map((s) => html`<tr>
@@ -113,7 +113,7 @@ export function sliceTable(cal: ScoreCalibration, classNames: string[]): SafeHtm
 }
 
 /** Score validation protocol results with an explicit pass / fail word (not colour alone). */
-export function validationTable(checks: ValidationCheck[]): SafeHtml {
+export function validationTable(checks: ValidationCheck[]) {
   const verdict = (pass: boolean | null) =>
     pass === null ? html`<span>—</span>` : pass ? html`<span class="pass">✓ pass</span>` : html`<span class="fail">✗ fail</span>`;
   const rows = checks.map((c) => html`<tr>

@@ -1,5 +1,5 @@
 /** The demo page's stylesheet (inline, CSP nonce). */
-export const STYLE = String.raw`
+export const STYLE = `
 :root { --ink: #1d2330; --muted: #5f6b7a; --line: #dde3ea; --bg: #f5f7fa; --card: #fff; --good: #1f8a4c; --warn: #c0392b; --accent: #2d5bd7; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }

@@ -1,55 +1,36 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Next } from 'hono';
 import { cors } from 'hono/cors';
-import { Prediction, bytesToBase64, type InputSpec } from '../../../shared/src/index.js';
+import { bundlePublish, bytesToBase64, type InputSpec, type Prediction } from '../../../shared/src/index.js';
 import type { LoadedBundle } from '../bundle/loader.js';
 import { bundleState } from '../bundle/registry.js';
-import { requireConfig, type AppEnv, type Env, type WorkerConfig } from '../env.js';
-import { ApiError } from '../errors.js';
+import { readConfig, type AppEnv, type Env, type WorkerConfig } from '../env.js';
+import { ApiError, notFound } from '../errors.js';
 import { inputVectors, predictVectors } from '../inference.js';
-import { demoPage, type DemoModelInfo } from '../demo/page.js';
+import type { DemoModelInfo } from '../demo/config.js';
+import { demoPage } from '../demo/page.js';
+import {
+  DemoPredictRequest, DemoPredictResponse, DemoSamplesResponse, type DemoPrediction, type DemoUnavailable,
+} from '../demo/schema.js';
 import { testMetrics } from './models.js';
 import { errorResponses, json } from './openapi.js';
 
 /** The public demo compares at most this many models side by side (the active one first). */
 const MAX_DEMO_MODELS = 3;
-/** Inputs per demo call: the drawn digit and its colour-swapped twins. */
-const MAX_DEMO_INPUTS = 4;
-
-const DemoModel = z.object({ id: z.string(), version: z.string(), algorithm: z.string() });
-
-const DemoPredictRequest = z.object({
-  inputs: z.array(z.array(z.number()).min(1)).min(1).max(MAX_DEMO_INPUTS)
-    .meta({ description: 'Raw input vectors (e.g. a drawn digit and the same digit in the other colour).' }),
-});
-
-const DemoPredictResponse = z.object({
-  models: z.array(DemoModel.extend({
-    predictions: z.array(Prediction),
-    exemplar_pixels: z.record(z.string(), z.string())
-      .meta({ description: 'Nearest exemplar id → base64 uint8 pixels (value·255, channel-major) for rendering.' }),
-  })),
-  unavailable: z.array(z.object({ id: z.string(), reason: z.string() })),
-});
-
-const DemoSamplesResponse = z.object({
-  model: z.string(),
-  items: z.array(z.object({
-    id: z.number().int(),
-    label: z.number().int(),
-    class_name: z.string(),
-    group: z.string().nullable(),
-    input: z.array(z.number()),
-  })),
-});
+/**
+ * What the public is told about a model that cannot answer. The real reason (storage path, sha256, onnxruntime
+ * message) is the operator's: /healthz and the keyed /v1 routes.
+ */
+const NOT_SERVED = 'not being served right now';
 
 const predictRoute = createRoute({
   method: 'post',
   path: '/demo/predict',
   tags: ['demo'],
-  summary: 'Public demo: every demo model on the same inputs, with nearest exemplars (rate-limited, no key)',
+  summary: 'Public demo: every demo model on the same inputs, each input scored as a new one (rate-limited, no key)',
   request: { body: { required: true, content: json(DemoPredictRequest) } },
   responses: {
-    200: { description: 'Predictions per model, nearest memorized exemplars with their pixels.', content: json(DemoPredictResponse) },
+    200: { description: 'Predictions per model; nearest exemplars with their pixels where the bundle publishes them.', content: json(DemoPredictResponse) },
     ...errorResponses(400, 413, 415, 429, 503),
   },
 });
@@ -58,9 +39,19 @@ const samplesRoute = createRoute({
   method: 'get',
   path: '/demo/samples',
   tags: ['demo'],
-  summary: "Labelled test inputs from the active bundle's samples.json (rate-limited, no key)",
-  responses: { 200: { description: 'Test-set picks.', content: json(DemoSamplesResponse) }, ...errorResponses(429, 503) },
+  summary: "Labelled test inputs of the first demo model whose bundle publishes its samples (rate-limited, no key)",
+  responses: { 200: { description: 'Test-set picks.', content: json(DemoSamplesResponse) }, ...errorResponses(404, 429, 503) },
 });
+
+/** `DEMO = "off"`: the demo's routes answer exactly like routes that do not exist. */
+const demoOff = (env: Env) => env.DEMO?.trim().toLowerCase() === 'off';
+
+/** The worker's configuration for the demo; a misconfiguration is the operator's business (/healthz says what). */
+function demoConfig(env: Env): WorkerConfig {
+  const result = readConfig(env);
+  if (!result.ok) throw new ApiError(503, 'bundle_unavailable', 'the demo is unavailable right now');
+  return result.config;
+}
 
 function demoModelIds(config: WorkerConfig): string[] {
   return [config.active, ...config.models.map((m) => m.id).filter((id) => id !== config.active)].slice(0, MAX_DEMO_MODELS);
@@ -69,12 +60,12 @@ function demoModelIds(config: WorkerConfig): string[] {
 /** Same raw inputs: layout and range (each model applies its own preprocessing). */
 const sameInput = (a: InputSpec, b: InputSpec) => JSON.stringify({ ...a, preprocessing: null }) === JSON.stringify({ ...b, preprocessing: null });
 
-/** The demo's models that can run side by side on the same inputs, and why the others can't. */
+/** The demo's models that can run side by side on the same inputs, and (in public words) which cannot. */
 async function demoBundles(env: Env, config: WorkerConfig) {
   const states = await Promise.all(demoModelIds(config).map(async (id) => ({ id, state: await bundleState(env, config, id) })));
-  const bundles: LoadedBundle[] = [], unavailable: { id: string; reason: string }[] = [];
+  const bundles: LoadedBundle[] = [], unavailable: DemoUnavailable[] = [];
   for (const { id, state } of states) {
-    if (!state.ok) unavailable.push({ id, reason: state.reason });
+    if (!state.ok) unavailable.push({ id, reason: NOT_SERVED });
     else if (bundles.length && !sameInput(bundles[0].manifest.input, state.bundle.manifest.input))
       unavailable.push({ id, reason: `reads different inputs than ${bundles[0].id}` });
     else bundles.push(state.bundle);
@@ -83,10 +74,7 @@ async function demoBundles(env: Env, config: WorkerConfig) {
 }
 
 function pageInfo({ id, manifest: m }: LoadedBundle): DemoModelInfo {
-  return {
-    id, ok: true, version: m.model.version, algorithm: m.training.algorithm, description: m.model.description,
-    dataset: m.dataset.name, classNames: m.classNames, input: m.input, test: testMetrics(m),
-  };
+  return { id, ok: true, version: m.model.version, algorithm: m.training.algorithm, classNames: m.classNames, input: m.input, test: testMetrics(m) };
 }
 
 function exemplarPixels(bundle: LoadedBundle, ids: Iterable<number>): Record<string, string> {
@@ -100,22 +88,44 @@ function exemplarPixels(bundle: LoadedBundle, ids: Iterable<number>): Record<str
   return out;
 }
 
+/** The public form of a prediction: no membership bit (every demo input is scored as a new input anyway). */
+function publicPrediction({ memorization: { member: _member, ...memorization }, ...p }: Prediction): DemoPrediction {
+  return { ...p, memorization };
+}
+
+/**
+ * The rate limit keys on the client address Cloudflare's edge sets on every request (CF-Connecting-IP). A request
+ * without one did not come through the edge; it is refused rather than counted in a bucket shared with everyone
+ * (one client could then lock all others out) or keyed on something the client picks (it could rotate it).
+ */
+async function rateLimit(c: Context<AppEnv>, next: Next) {
+  const limiter = c.env.DEMO_LIMITER;
+  if (limiter) {
+    const client = c.req.header('CF-Connecting-IP');
+    if (!client) throw new ApiError(400, 'invalid_request', 'the demo rate limit needs the client address (CF-Connecting-IP header), which this request lacks');
+    if (!(await limiter.limit({ key: client })).success)
+      throw new ApiError(429, 'rate_limited', 'too many demo requests; try again in a minute', undefined, { 'Retry-After': '60' });
+  }
+  await next();
+}
+
 export function registerDemo(app: OpenAPIHono<AppEnv>): void {
+  const gate = async (c: Context<AppEnv>, next: Next) => (demoOff(c.env) ? notFound(c) : next());
+  app.use('/', gate);
+  app.use('/demo/*', gate);
   app.use('/demo/*', cors({
-    origin: (origin, c) => (origin && origin === requireConfig(c.env).demoOrigin ? origin : null),
+    origin: (origin, c) => {
+      const config = readConfig(c.env);
+      return origin && config.ok && origin === config.config.demoOrigin ? origin : null;
+    },
     allowMethods: ['GET', 'POST'],
     allowHeaders: ['Content-Type'],
     maxAge: 600,
   }));
-  app.use('/demo/*', async (c, next) => {
-    const limiter = c.env.DEMO_LIMITER;
-    if (limiter && !(await limiter.limit({ key: c.req.header('CF-Connecting-IP') ?? 'anonymous' })).success)
-      throw new ApiError(429, 'rate_limited', 'too many demo requests; try again in a minute', undefined, { 'Retry-After': '60' });
-    await next();
-  });
+  app.use('/demo/*', rateLimit);
 
   app.get('/', async (c) => {
-    const config = requireConfig(c.env);
+    const config = demoConfig(c.env);
     const { bundles, unavailable } = await demoBundles(c.env, config);
     const models: DemoModelInfo[] = [...bundles.map(pageInfo), ...unavailable.map((u) => ({ ...u, ok: false as const }))];
     const nonce = crypto.randomUUID().replaceAll('-', '');
@@ -125,9 +135,9 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(samplesRoute, async (c) => {
-    const { bundles } = await demoBundles(c.env, requireConfig(c.env));
-    const bundle = bundles.find((b) => b.samples);
-    if (!bundle?.samples) throw new ApiError(503, 'bundle_unavailable', 'no demo model has test samples');
+    const { bundles } = await demoBundles(c.env, demoConfig(c.env));
+    const bundle = bundles.find((b) => b.samples && bundlePublish(b.manifest).samples);
+    if (!bundle?.samples) throw new ApiError(404, 'not_found', 'no demo model publishes test samples');
     const { classNames, groupNames } = bundle.manifest;
     return c.json({
       model: bundle.id,
@@ -138,15 +148,17 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(predictRoute, async (c) => {
-    const { inputs } = c.req.valid('json');
-    const { bundles, unavailable } = await demoBundles(c.env, requireConfig(c.env));
-    if (!bundles.length) throw new ApiError(503, 'bundle_unavailable', `no demo model is available: ${unavailable.map((u) => `${u.id}: ${u.reason}`).join('; ')}`);
+    const { inputs, explain } = c.req.valid('json');
+    const { bundles, unavailable } = await demoBundles(c.env, demoConfig(c.env));
+    if (!bundles.length) throw new ApiError(503, 'bundle_unavailable', 'no demo model is available right now');
     const models = await Promise.all(bundles.map(async (bundle) => {
-      const { predictions } = await predictVectors(bundle, inputVectors(inputs, bundle), true);
+      // Exemplars are training rows with their measured scores: shown only where the bundle publishes them.
+      const nearest = explain && bundlePublish(bundle.manifest).exemplars;
+      const { predictions } = await predictVectors(bundle, inputVectors(inputs, bundle), nearest, undefined, { membership: false });
       const ids = new Set(predictions.flatMap((p) => p.memorization.nearest?.map((n) => n.id) ?? []));
       return {
         id: bundle.id, version: bundle.manifest.model.version, algorithm: bundle.manifest.training.algorithm,
-        predictions, exemplar_pixels: exemplarPixels(bundle, ids),
+        predictions: predictions.map(publicPrediction), exemplar_pixels: exemplarPixels(bundle, ids),
       };
     }));
     return c.json({ models, unavailable }, 200);
