@@ -28,7 +28,7 @@ export const MemorizationBlock = z.object({
   estimator: z.enum(['measured', 'neighbours', 'label_and_neighbours']).meta({
     description: "How score was obtained: 'measured' (a training example: its in-minus-out p(y|x)), 'neighbours' (a new input: memorization of its nearest training exemplars), 'label_and_neighbours' (a new labelled input, /v1/evaluate: ½(1 − p(y|x)) + ½ same-label neighbours).",
   }),
-  percentile: z.number().meta({ description: 'Share of validation inputs with a lower or equal score.' }),
+  percentile: z.number().meta({ description: "Share of scores of the same estimator at or below score: the training set's measured scores for a member, validation inputs' estimates otherwise." }),
   twin_disagreement: z.number().meta({ description: '½‖a − b‖₁ between the two XRM twins trained on disjoint halves.' }),
   nearest: z.array(NearestExemplar).optional(),
 });

@@ -100,16 +100,29 @@ export const CounterfactualProbe = z.object({
 });
 export type CounterfactualProbe = z.infer<typeof CounterfactualProbe>;
 
-/** Score calibration measured on the validation split by the very functions the worker serves. */
+/**
+ * Score calibration measured on the validation split by the very functions the worker serves. Each memorization
+ * estimator has its own quantiles, and a served percentile is read off those of the estimator that gave the score.
+ */
 export const ScoreCalibration = z.object({
   quantileLevels: z.array(probability).length(QUANTILE_LEVELS.length),
   quantiles: z.object({
+    /** Neighbour estimate of memorization (a new, unlabelled input) on validation. */
     memorization: Quantiles,
     twinDisagreement: Quantiles,
     reliance: Quantiles,
     shortcutConfidence: Quantiles,
-    /** Memorization given the true label (what /v1/evaluate reports); absent in bundles written before it existed. */
+    /**
+     * Memorization given the true label (what /v1/evaluate reports) on validation. Absent in bundles written before it
+     * existed: those answer a labelled new input with the neighbour estimate, on the neighbour scale.
+     */
     labelledMemorization: Quantiles.optional(),
+    /**
+     * Measured memorization (in-minus-out p(y|x), clipped) over the whole training set: the scale of a training
+     * example's percentile. Absent in bundles written before it existed: those rank a member's measured score against
+     * the neighbour estimate's quantiles (the old, mixed scale) until the bundle is rebuilt.
+     */
+    measuredMemorization: Quantiles.optional(),
     /** Estimated counterfactual change (where the bundle has a probe). */
     counterfactualChange: Quantiles.optional(),
   }),

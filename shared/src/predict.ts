@@ -1,10 +1,10 @@
 import type { Prediction } from './api.js';
 import { counterfactualScores, decodeProbe, type DecodedProbe } from './counterfactual.js';
-import type { CounterfactualProbe, Manifest, MemorizationIndex } from './manifest.js';
+import type { Calibration, CounterfactualProbe, Manifest, MemorizationIndex, ScoreCalibration } from './manifest.js';
 import { argmax, percentileFromQuantiles, softmax } from './math.js';
 import {
   decodeExemplars, exemplarsByLabel, labelledMemorization, neighbourMemorization, shortcutPosterior, spuriousScores, twinDisagreement,
-  type ExemplarTable,
+  type ExemplarTable, type Neighbour, type SpuriousScores,
 } from './scores.js';
 
 /** One input's row of the four ONNX outputs. */
@@ -40,36 +40,88 @@ export interface RowOptions {
   explain: boolean;
 }
 
+/**
+ * The per-input numbers every served field is read from, before any is ranked against calibration quantiles. The
+ * trainer measures those quantiles on validation from these very numbers (trainer/src/pipeline/calibrate.ts).
+ */
+export interface RowEstimates {
+  probabilities: number[];
+  label: number;
+  /** Memorization of a new input from its nearest exemplars, and those exemplars. */
+  neighbours: { score: number; neighbours: Neighbour[] };
+  /** Memorization given the true label (label-aware estimate); null where no label was given. */
+  labelled: number | null;
+  twinDisagreement: number;
+  /** slice_accuracy is null unless `slices` were given. */
+  spurious: SpuriousScores;
+  counterfactual: { change: number; flipProbability: number } | null;
+}
+
+export function rowEstimates(
+  out: OutputRow,
+  calibration: Calibration,
+  neighbourSettings: ScoreCalibration['neighbours'],
+  tables: ServingTables,
+  label?: number,
+  slices: Pick<ScoreCalibration, 'relianceBucketEdges' | 'sliceAccuracy'> | null = null,
+): RowEstimates {
+  const probabilities = softmax(out.logits);
+  const predicted = argmax(probabilities);
+  const { k, temperature } = neighbourSettings;
+  return {
+    probabilities,
+    label: predicted,
+    neighbours: neighbourMemorization(out.embedding, tables.exemplars, k, temperature),
+    labelled: label === undefined ? null : labelledMemorization(probabilities, out.embedding, label, tables.byLabel, k, temperature),
+    twinDisagreement: twinDisagreement(out.twinA, out.twinB),
+    spurious: spuriousScores(predicted, out.twinA, out.twinB, calibration, slices),
+    counterfactual: tables.probe ? counterfactualScores(tables.probe, out.logits, out.embedding, shortcutPosterior(out.twinA, out.twinB, calibration)) : null,
+  };
+}
+
+export type MemorizationEstimator = 'measured' | 'neighbours' | 'label_and_neighbours';
+
+/**
+ * Which estimator answers for an input, and the quantiles of that same estimator its percentile is read against, so
+ * that `percentile` and `high_memorization` never compare two estimators: a training example's measured score
+ * against the measured scores of the training set, a labelled new input's label-aware estimate against that estimate
+ * on validation, any other input's neighbour estimate against the neighbour estimate on validation. A bundle written
+ * before a quantile set existed falls back as ScoreCalibration documents (shared/src/manifest.ts).
+ */
+export function servedMemorization(
+  e: Pick<RowEstimates, 'neighbours' | 'labelled'>,
+  memberScore: number | null,
+  q: ScoreCalibration['quantiles'],
+): { score: number; estimator: MemorizationEstimator; quantiles: number[] } {
+  if (memberScore !== null) return { score: memberScore, estimator: 'measured', quantiles: q.measuredMemorization ?? q.memorization };
+  if (e.labelled !== null && q.labelledMemorization) return { score: e.labelled, estimator: 'label_and_neighbours', quantiles: q.labelledMemorization };
+  return { score: e.neighbours.score, estimator: 'neighbours', quantiles: q.memorization };
+}
+
 /** Everything the API says about one input, from the four model outputs and the bundle's calibration. */
 export function scoreRow(out: OutputRow, manifest: Manifest, tables: ServingTables, opts: RowOptions): Prediction {
-  const probabilities = softmax(out.logits);
-  const label = argmax(probabilities);
   const sc = manifest.scores;
-  const { k, temperature } = sc.neighbours;
-  const { score: neighbourScore, neighbours } = neighbourMemorization(out.embedding, tables.exemplars, k, temperature);
-  const labelled = opts.memberScore === null && opts.label !== undefined;
-  const memScore = opts.memberScore ?? (labelled ? labelledMemorization(probabilities, out.embedding, opts.label!, tables.byLabel, k, temperature) : neighbourScore);
-  const memQuantiles = (labelled && sc.quantiles.labelledMemorization) || sc.quantiles.memorization;
-  const sp = spuriousScores(label, out.twinA, out.twinB, manifest.calibration, sc);
-  const cf = tables.probe ? counterfactualScores(tables.probe, out.logits, out.embedding, shortcutPosterior(out.twinA, out.twinB, manifest.calibration)) : null;
+  const e = rowEstimates(out, manifest.calibration, sc.neighbours, tables, opts.memberScore === null ? opts.label : undefined, sc);
+  const mem = servedMemorization(e, opts.memberScore, sc.quantiles);
+  const sp = e.spurious;
   return {
-    label,
-    class_name: manifest.classNames[label],
-    probabilities,
+    label: e.label,
+    class_name: manifest.classNames[e.label],
+    probabilities: e.probabilities,
     memorization: {
-      score: memScore,
+      score: mem.score,
       member: opts.memberScore !== null,
-      estimator: opts.memberScore !== null ? 'measured' : labelled ? 'label_and_neighbours' : 'neighbours',
-      percentile: percentileFromQuantiles(memScore, memQuantiles, sc.quantileLevels),
-      twin_disagreement: twinDisagreement(out.twinA, out.twinB),
-      ...(opts.explain ? { nearest: neighbours.map(({ id, label: l, score, similarity }) => ({ id, label: l, score, similarity })) } : {}),
+      estimator: mem.estimator,
+      percentile: percentileFromQuantiles(mem.score, mem.quantiles, sc.quantileLevels),
+      twin_disagreement: e.twinDisagreement,
+      ...(opts.explain ? { nearest: e.neighbours.neighbours.map(({ id, label: l, score, similarity }) => ({ id, label: l, score, similarity })) } : {}),
     },
     spurious: {
       ...sp,
       shortcut_class_name: manifest.classNames[sp.shortcut_label],
       percentile: percentileFromQuantiles(sp.reliance, sc.quantiles.reliance, sc.quantileLevels),
-      counterfactual_change: cf ? cf.change : null,
-      flip_probability: cf ? cf.flipProbability : null,
+      counterfactual_change: e.counterfactual ? e.counterfactual.change : null,
+      flip_probability: e.counterfactual ? e.counterfactual.flipProbability : null,
     },
   };
 }

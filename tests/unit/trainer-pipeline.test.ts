@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeProbe } from '../../shared/src/index.js';
+import { QUANTILE_LEVELS, decodeProbe, quantiles } from '../../shared/src/index.js';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { evaluateBundle, type EvaluateResult } from '../../trainer/src/cli/evaluate-command.js';
 import { renderBundleReport } from '../../trainer/src/cli/report-command.js';
@@ -82,6 +82,8 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
       const scores = Object.values(b.memorization.members);
       expect(scores).toHaveLength(LIMIT);
       expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
+      // A member's percentile is read off the measured scores of the whole training set (its own estimator's scale).
+      expect(b.manifest.scores.quantiles.measuredMemorization).toEqual(quantiles(scores, QUANTILE_LEVELS));
       expect(b.memorization.exemplars.count).toBe(64);
       expect(new Set(b.memorization.exemplars.ids).size).toBe(64);
       expect(b.manifest.memorization.trainingExamples).toBe(LIMIT);

@@ -13,6 +13,8 @@ export interface WorkerFixture {
     groups: number[];
     /** Which probe inputs are training members. */
     member: boolean[];
+    /** Measured memorization of every training member of fixture-mat (the scale of a member's percentile). */
+    memberScores: number[];
     predictions: Prediction[];
     /** The memorization block of each probe scored with its label (what /v1/evaluate computes). */
     labelledMemorization: Prediction['memorization'][];

@@ -104,6 +104,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       labels,
       groups: probes.map((p) => p.group),
       member: probes.map((_, i) => i >= mat.test.length && i < mat.test.length + 2),
+      memberScores: mat.members.map((m) => m.score),
       predictions,
       labelledMemorization,
       crossMistakes,

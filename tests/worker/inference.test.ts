@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EvaluateResponse, MAX_BATCH, PredictResponse } from '../../shared/src/index.js';
+import { EvaluateResponse, MAX_BATCH, PredictResponse, QUANTILE_LEVELS, percentileFromQuantiles, quantiles } from '../../shared/src/index.js';
 import { SOURCES, call, expectClose, fixture, seedR2 } from './helpers.js';
 
 beforeAll(seedR2);
@@ -22,6 +22,19 @@ describe.each(SOURCES)('POST /v1/predict from %s', (source) => {
     const { predictions } = PredictResponse.parse(await res.json());
     expect(predictions.map((p) => p.memorization.member)).toEqual(expected.member);
     expect(predictions.every((p) => p.memorization.nearest === undefined)).toBe(true);
+  });
+
+  it("ranks a member's measured score among the training set's measured scores, a new input's estimate among validation's", async () => {
+    const { predictions } = PredictResponse.parse(await (await call('/v1/predict', { json: { inputs: expected.inputs } }, opts)).json());
+    const measured = quantiles(expected.memberScores, QUANTILE_LEVELS);
+    const members = predictions.filter((p) => p.memorization.member);
+    expect(members).toHaveLength(2);
+    for (const p of members) {
+      expect(p.memorization.estimator).toBe('measured');
+      expect(p.memorization.percentile).toBeCloseTo(percentileFromQuantiles(p.memorization.score, measured, QUANTILE_LEVELS), 12);
+    }
+    // fixture-mat's neighbour quantiles are 0.8·level: a new input's percentile is its estimate / 0.8.
+    for (const p of predictions.filter((q) => !q.memorization.member)) expect(p.memorization.percentile).toBeCloseTo(Math.min(1, p.memorization.score / 0.8), 12);
   });
 });
 

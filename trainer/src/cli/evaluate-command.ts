@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
-  contentHash, bundleTables, crossMistake, groupedAccuracy, inferredGroupId, inferredGroupNames, preprocess, quantiles, scoreRow,
-  type GroupedAccuracy, type GroupMetric,
+  addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, preprocess, scoreRow, summarizeEvaluation,
+  type EvaluationSummary, type GroupedAccuracy,
 } from '../../../shared/src/index.js';
 import { readBundle } from '../bundle/read.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
@@ -23,29 +23,12 @@ export interface EvaluateOptions {
   batchSize?: number;
 }
 
-export interface ScoreDistribution { mean: number; p50: number; p95: number }
-
-/** What `mat-edge evaluate` reports; field names follow the worker's POST /v1/evaluate response. */
-export interface EvaluateResult {
+/** What `mat-edge evaluate` reports: the figures of POST /v1/evaluate (shared `summarizeEvaluation`), and more. */
+export interface EvaluateResult extends Omit<EvaluationSummary, 'scores'> {
   model: { id: string; version: string; algorithm: string };
   data: string;
   split: 'val' | 'test';
-  n: number;
-  accuracy: number;
-  worst_group_accuracy: number;
-  /** `true` when the data has group annotations, else XRM-inferred groups 2·y + e from the twin outputs. */
-  group_source: 'true' | 'inferred';
-  per_group: GroupMetric[];
-  true_groups: GroupedAccuracy | null;
-  inferred_groups: GroupedAccuracy;
-  scores: {
-    memorization: ScoreDistribution;
-    reliance: ScoreDistribution;
-    twin_disagreement: ScoreDistribution;
-    /** Share of inputs whose label goes against the shortcut (either twin misses it), as /v1/evaluate reports it. */
-    conflict_rate: number;
-    /** Share of predictions against the shortcut (no labels: /v1/predict's spurious.conflict). */
-    prediction_conflict_rate: number;
+  scores: EvaluationSummary['scores'] & {
     /** Inputs found in the membership index (their memorization is the measured score). */
     members: number;
   };
@@ -62,11 +45,6 @@ function firstRows(split: Split, n: number): Split {
     n: m, d, x: split.x.subarray(0, m * d), y: split.y.subarray(0, m), group: split.group?.subarray(0, m) ?? null, meta,
     ...(split.raw ? { raw: split.raw.subarray(0, m * d) } : {}),
   };
-}
-
-function distribution(values: number[]): ScoreDistribution {
-  const [p50, p95] = quantiles(values, [0.5, 0.95]);
-  return { mean: values.reduce((s, v) => s + v, 0) / Math.max(1, values.length), p50, p95 };
 }
 
 /**
@@ -112,9 +90,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   } catch (e) {
     throw new Error(`bundle ${dir}: model.onnx could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
   }
-  const correct = new Uint8Array(split.n), inferred = new Int32Array(split.n);
-  const memorization: number[] = [], reliance: number[] = [], twinDisagreement: number[] = [];
-  let conflicts = 0, labelConflicts = 0, memberCount = 0;
+  const stats = emptyEvaluation(K, split.group ? data.groupNames.length : null, tables.probe !== null);
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
@@ -126,45 +102,21 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
         const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
         const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
         const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
-        correct[i] = p.label === y ? 1 : 0;
-        // XRM cross-mistake bit (method.md §1.4, as the trainer computes it): either twin wrong on the label.
-        const mistake = crossMistake(row.twinA, row.twinB, y);
-        inferred[i] = inferredGroupId(y, mistake);
-        if (mistake) labelConflicts++;
-        memorization.push(p.memorization.score);
-        reliance.push(p.spurious.reliance);
-        twinDisagreement.push(p.memorization.twin_disagreement);
-        if (p.spurious.conflict) conflicts++;
-        if (p.memorization.member) memberCount++;
+        addEvaluated(stats, { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) });
       }
     }
   } finally {
     await session.release();
   }
 
-  const trueGroups = split.group ? groupedAccuracy(correct, split.group, data.groupNames) : null;
-  const inferredGroups = groupedAccuracy(correct, inferred, inferredGroupNames(manifest.classNames));
-  const headline = trueGroups ?? inferredGroups;
+  const summary = summarizeEvaluation(stats, manifest.classNames, data.groupNames);
   const m = manifest.metrics[splitName];
   return {
     model: { id: manifest.model.id, version: manifest.model.version, algorithm: manifest.training.algorithm },
     data: data.name,
     split: splitName,
-    n: split.n,
-    accuracy: headline.average,
-    worst_group_accuracy: headline.worstGroup,
-    group_source: trueGroups ? 'true' : 'inferred',
-    per_group: headline.perGroup,
-    true_groups: trueGroups,
-    inferred_groups: inferredGroups,
-    scores: {
-      memorization: distribution(memorization),
-      reliance: distribution(reliance),
-      twin_disagreement: distribution(twinDisagreement),
-      conflict_rate: labelConflicts / split.n,
-      prediction_conflict_rate: conflicts / split.n,
-      members: memberCount,
-    },
+    ...summary,
+    scores: { ...summary.scores, members: stats.members },
     manifest_metrics: { n: m.n, true_groups: m.trueGroups, inferred_groups: m.inferredGroups },
   };
 }
@@ -192,10 +144,10 @@ export function formatEvaluation(r: EvaluateResult): string {
   if (r.true_groups) lines.push('', ...groupTable('group (XRM-inferred)', r.inferred_groups));
   lines.push(
     '',
-    'score                   mean       p50       p95',
-    ...(['memorization', 'reliance', 'twin_disagreement'] as const).map((k) => {
-      const s = r.scores[k];
-      return `${k.padEnd(18)} ${fmt(s.mean)}  ${fmt(s.p50)}  ${fmt(s.p95)}`;
+    `${'score'.padEnd(21)} ${['mean', 'p50', 'p95', 'max'].map((h) => h.padStart(8)).join('  ')}`,
+    ...(['memorization', 'reliance', 'twin_disagreement', 'counterfactual_change'] as const).flatMap((k) => {
+      const d = r.scores[k];
+      return d ? [`${k.padEnd(21)} ${fmt(d.mean)}  ${fmt(d.p50)}  ${fmt(d.p95)}  ${fmt(d.max)}`] : [];
     }),
     `labels against the shortcut ${pct(r.scores.conflict_rate)}; predictions against it ${pct(r.scores.prediction_conflict_rate)}; training-set members ${r.scores.members}`,
   );

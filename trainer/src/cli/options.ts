@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isAlgorithmName, type AlgorithmName } from '../algorithms/registry.js';
+import { ALGORITHMS, isAlgorithmName, type AlgorithmName } from '../algorithms/registry.js';
 
 export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -13,7 +13,7 @@ export function algorithmList(value: string): AlgorithmName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('give at least one algorithm');
   for (const name of names) {
-    if (!isAlgorithmName(name)) throw new InvalidArgumentError(`unknown algorithm "${name}" (known: erm, xrm, mat, group-dro, jtt)`);
+    if (!isAlgorithmName(name)) throw new InvalidArgumentError(`unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`);
   }
   return names as AlgorithmName[];
 }

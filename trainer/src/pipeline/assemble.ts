@@ -88,7 +88,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         },
         metrics,
         calibration: o.calibration,
-        scores: scoreCalibration(scoreRows(val, o.calibration, tables, data.val.y), data.val.y, data.numClasses, probe),
+        scores: scoreCalibration(scoreRows(val, o.calibration, tables, data.val.y), data.val.y, data.numClasses, probe, scores),
         memorization: {
           estimator: { kind: o.measure.models === 2 ? 'twins' : 'random-halves', models: o.measure.models, fraction: 0.5 },
           trainingExamples: data.train.n,

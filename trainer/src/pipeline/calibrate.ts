@@ -1,6 +1,5 @@
 import {
-  argmax, counterfactualScores, labelledMemorization, neighbourMemorization, QUANTILE_LEVELS, quantiles, relianceBucket, shortcutPosterior,
-  softmax, spuriousScores, twinDisagreement, type Calibration, type CounterfactualProbe, type ScoreCalibration, type ServingTables,
+  QUANTILE_LEVELS, quantiles, relianceBucket, rowEstimates, type Calibration, type CounterfactualProbe, type ScoreCalibration, type ServingTables,
 } from '../../../shared/src/index.js';
 import { outputRow, type SplitOutputs } from './outputs.js';
 
@@ -23,6 +22,7 @@ export interface RowScores {
   flipProbability: Float64Array;
 }
 
+/** Every row of a split through the shared `rowEstimates` (the numbers scoreRow serves), one column per field. */
 export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours = NEIGHBOURS): RowScores {
   const n = o.n;
   const s: RowScores = {
@@ -31,21 +31,18 @@ export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTabl
     conflict: new Uint8Array(n), counterfactualChange: new Float64Array(n).fill(NaN), flipProbability: new Float64Array(n).fill(NaN),
   };
   for (let i = 0; i < n; i++) {
-    const r = outputRow(o, i);
-    const label = argmax(r.logits);
-    const sp = spuriousScores(label, r.twinA, r.twinB, cal, null);
-    s.predicted[i] = label;
-    s.memorization[i] = neighbourMemorization(r.embedding, tables.exemplars, neighbours.k, neighbours.temperature).score;
-    if (labels) s.labelledMemorization[i] = labelledMemorization(softmax(r.logits), r.embedding, labels[i], tables.byLabel, neighbours.k, neighbours.temperature);
-    s.twinDisagreement[i] = twinDisagreement(r.twinA, r.twinB);
-    s.reliance[i] = sp.reliance;
-    s.shortcutConfidence[i] = sp.shortcut_confidence;
-    s.shortcutLabel[i] = sp.shortcut_label;
-    s.conflict[i] = sp.conflict ? 1 : 0;
-    if (tables.probe) {
-      const cf = counterfactualScores(tables.probe, r.logits, r.embedding, shortcutPosterior(r.twinA, r.twinB, cal));
-      s.counterfactualChange[i] = cf.change;
-      s.flipProbability[i] = cf.flipProbability;
+    const e = rowEstimates(outputRow(o, i), cal, neighbours, tables, labels ? labels[i] : undefined);
+    s.predicted[i] = e.label;
+    s.memorization[i] = e.neighbours.score;
+    if (e.labelled !== null) s.labelledMemorization[i] = e.labelled;
+    s.twinDisagreement[i] = e.twinDisagreement;
+    s.reliance[i] = e.spurious.reliance;
+    s.shortcutConfidence[i] = e.spurious.shortcut_confidence;
+    s.shortcutLabel[i] = e.spurious.shortcut_label;
+    s.conflict[i] = e.spurious.conflict ? 1 : 0;
+    if (e.counterfactual) {
+      s.counterfactualChange[i] = e.counterfactual.change;
+      s.flipProbability[i] = e.counterfactual.flipProbability;
     }
   }
   return s;
@@ -53,9 +50,12 @@ export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTabl
 
 /**
  * Validation quantiles of every score, accuracy per slice (ŷ, conflict, reliance bucket), and the counterfactual probe
- * the rows were scored with (null where none). `s` must be scored with the validation labels.
+ * the rows were scored with (null where none). `s` must be scored with the validation labels. `measured`: the training
+ * set's measured (clipped) memorization, whose quantiles are the scale of a member's percentile.
  */
-export function scoreCalibration(s: RowScores, y: Int32Array, K: number, probe: CounterfactualProbe | null = null): ScoreCalibration {
+export function scoreCalibration(
+  s: RowScores, y: Int32Array, K: number, probe: CounterfactualProbe | null = null, measured: Float64Array | null = null,
+): ScoreCalibration {
   const slices = new Map<string, { label: number; conflict: boolean; relianceBucket: number; n: number; hits: number }>();
   for (let label = 0; label < K; label++) for (const conflict of [false, true]) for (let b = 0; b < RELIANCE_BUCKET_EDGES.length; b++)
     slices.set(`${label}|${conflict}|${b}`, { label, conflict, relianceBucket: b, n: 0, hits: 0 });
@@ -74,6 +74,7 @@ export function scoreCalibration(s: RowScores, y: Int32Array, K: number, probe: 
       reliance: quantiles(s.reliance, levels),
       shortcutConfidence: quantiles(s.shortcutConfidence, levels),
       ...(finite(s.labelledMemorization) ? { labelledMemorization: quantiles(s.labelledMemorization, levels) } : {}),
+      ...(measured && finite(measured) ? { measuredMemorization: quantiles(measured, levels) } : {}),
       ...(probe && finite(s.counterfactualChange) ? { counterfactualChange: quantiles(s.counterfactualChange, levels) } : {}),
     },
     relianceBucketEdges: RELIANCE_BUCKET_EDGES,

@@ -1,18 +1,15 @@
 import { rawRow, type Counterfactual, type Dataset, type Split } from '../data/types.js';
 import { Mlp } from '../model/mlp.js';
+import type { BundleOutputs } from '../model/ort-node.js';
 import type { BundleNetworks } from '../model/weights.js';
 import { forwardSplit } from '../train/forward.js';
 import { preprocess, type OutputRow } from '../../../shared/src/index.js';
 
 /** The four ONNX outputs over a whole split, computed with tfjs (equal to the exported graph within 1e-5). */
-export interface SplitOutputs {
+export interface SplitOutputs extends BundleOutputs {
   n: number;
   K: number;
   E: number;
-  logits: Float32Array;
-  embedding: Float32Array;
-  twinA: Float32Array;
-  twinB: Float32Array;
 }
 
 export function splitOutputs(nets: BundleNetworks, split: Pick<Split, 'x' | 'n' | 'd'>): SplitOutputs {

@@ -46,7 +46,8 @@ const CAPTIONS = {
     + 'the prediction was right and its size how many inputs fell in the bin. Points on the dashed diagonal mean the '
     + 'confidences can be read as probabilities; points below it mean the model is over-confident.',
   quantiles:
-    'Where a score value falls among validation inputs: the percentiles the API reports are read from these quantiles.',
+    'Where a score value falls among validation inputs (measured memorization: among all training examples): the '
+    + 'percentiles the API reports are read from the quantiles of the estimator that gave the score.',
   slices:
     'The served model\'s validation accuracy on inputs of the same slice (predicted class, whether the prediction agrees '
     + 'with the shortcut, reliance bucket); this is the slice_accuracy the API returns. Low accuracy on "conflicts" slices '

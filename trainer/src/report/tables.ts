@@ -88,10 +88,11 @@ const SCORE_LABELS: Record<keyof ScoreCalibration['quantiles'], string> = {
   reliance: 'spurious reliance',
   shortcutConfidence: 'shortcut confidence',
   labelledMemorization: 'memorization given the label',
+  measuredMemorization: 'measured memorization (training set)',
   counterfactualChange: 'counterfactual change',
 };
 
-/** Validation quantiles of each per-input score (what the API's percentiles are read from). */
+/** Quantiles of each per-input score (what the API's percentiles are read from): validation, measured memorization over training. */
 export function quantileTable(cal: ScoreCalibration) {
   const scores = (Object.keys(SCORE_LABELS) as (keyof ScoreCalibration['quantiles'])[]).filter((s) => cal.quantiles[s]);
   return html`<div class="scroll"><table>

@@ -1,7 +1,6 @@
-import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
-  EvaluateRequest, EvaluateResponse, MAX_BATCH, groupedAccuracy, inferredGroupId, inferredGroupNames, quantiles,
-  FlagReason,
+  EvaluateRequest, EvaluateResponse, MAX_BATCH, evaluateInputs, flagReasons, summarizeEvaluation,
 } from '../../../shared/src/index.js';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
@@ -30,11 +29,6 @@ function outOfRange(values: readonly number[], limit: number, field: string, wha
   return values.flatMap((v, i) => (v < limit ? [] : [{ path: [field, i], message: `${what} ${v} is not below ${limit}` }]));
 }
 
-function distribution(values: number[]) {
-  const [p50, p95, max] = quantiles(values, [0.5, 0.95, 1]);
-  return { mean: values.reduce((s, v) => s + v, 0) / values.length, p50, p95, max };
-}
-
 export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
@@ -47,45 +41,23 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
     if (issues.length) throw invalid(`labels or groups do not fit model ${bundle.id}`, issues);
     const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false, body.labels);
 
-    const correct = predictions.map((p, i) => p.label === body.labels[i]);
     // Label-aware shortcut conflict: either held-out twin misses the given label (XRM's cross-mistake bit). With the
     // label known this finds bias-conflicting inputs far better than the label-free spurious.conflict of /v1/predict.
-    const conflict = body.labels.map((y, i) => crossMistake(i, y));
-    // XRM's inferred group of a labelled input: its class crossed with the cross-mistake bit, the trainer's own rule.
-    const grouped = body.groups
-      ? groupedAccuracy(correct, body.groups, groupNames)
-      : groupedAccuracy(correct, body.labels.map((y, i) => inferredGroupId(y, conflict[i])), inferredGroupNames(classNames));
-    const { memorization_percentile: memThreshold, reliance: relianceThreshold, flip_probability: flipThreshold } = body.thresholds;
-    const flagged = predictions.flatMap((p, i) => {
-      const reasons: z.infer<typeof FlagReason>[] = [];
-      if (!correct[i]) reasons.push('misclassified');
-      if (p.memorization.percentile >= memThreshold) reasons.push('high_memorization');
-      if (p.spurious.reliance >= relianceThreshold) reasons.push('shortcut_reliance');
-      if (p.spurious.flip_probability !== null && p.spurious.flip_probability >= flipThreshold) reasons.push('shortcut_flip');
-      if (conflict[i]) reasons.push('shortcut_conflict');
+    const evaluated = predictions.map((prediction, i) => ({
+      prediction, label: body.labels[i], crossMistake: crossMistake(i, body.labels[i]), ...(body.groups ? { group: body.groups[i] } : {}),
+    }));
+    const stats = evaluateInputs(evaluated, classNames.length, body.groups ? groupNames.length : null, bundle.tables.probe !== null);
+    const { true_groups: _t, inferred_groups: _i, ...summary } = summarizeEvaluation(stats, classNames, groupNames);
+    const flagged = evaluated.flatMap((e, i) => {
+      const reasons = flagReasons(e, body.thresholds);
+      const p = e.prediction;
       return reasons.length
         ? [{
-          index: i, label: body.labels[i], predicted: p.label, reasons,
-          memorization: p.memorization.score, reliance: p.spurious.reliance, flip_probability: p.spurious.flip_probability, conflict: conflict[i],
+          index: i, label: e.label, predicted: p.label, reasons,
+          memorization: p.memorization.score, reliance: p.spurious.reliance, flip_probability: p.spurious.flip_probability, conflict: e.crossMistake,
         }]
         : [];
     });
-    return c.json({
-      model: { id: bundle.id, version: bundle.manifest.model.version },
-      n: predictions.length,
-      accuracy: grouped.average,
-      worst_group_accuracy: grouped.worstGroup,
-      group_source: body.groups ? 'true' as const : 'inferred' as const,
-      per_group: grouped.perGroup,
-      scores: {
-        memorization: distribution(predictions.map((p) => p.memorization.score)),
-        reliance: distribution(predictions.map((p) => p.spurious.reliance)),
-        counterfactual_change: bundle.tables.probe ? distribution(predictions.map((p) => p.spurious.counterfactual_change ?? 0)) : null,
-        twin_disagreement: distribution(predictions.map((p) => p.memorization.twin_disagreement)),
-        conflict_rate: conflict.filter(Boolean).length / predictions.length,
-        prediction_conflict_rate: predictions.filter((p) => p.spurious.conflict).length / predictions.length,
-      },
-      flagged,
-    }, 200);
+    return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, ...summary, flagged }, 200);
   });
 }
