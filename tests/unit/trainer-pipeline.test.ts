@@ -40,7 +40,7 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
     expect(first.bundles.map((b) => b.manifest.model.id)).toEqual(['mat-cmnist', 'erm-cmnist']);
     for (const b of Object.values(bundles)) {
       expect([...b.files.keys()].sort()).toEqual(['memorization.json', 'model.onnx', 'report.html', 'report.json', 'samples.json']);
-      expect(b.manifest.dataset).toEqual({ name: 'colored-mnist', numTrain: LIMIT, numVal: LIMIT, numTest: LIMIT });
+      expect(b.manifest.dataset).toEqual({ name: 'colored-mnist', fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), numTrain: LIMIT, numVal: LIMIT, numTest: LIMIT });
     }
   });
 
