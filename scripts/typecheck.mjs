@@ -16,7 +16,7 @@ export const PROJECTS = [
   ['shared', 'no runtime (ES2022 + shared/src/web-standard.d.ts)'],
   ['worker', 'Workers runtime (wrangler types)'],
   ['trainer', 'Node'],
-  ['scripts', 'Node (JS, checkJs)'],
+  ['scripts', 'Node (JS: scripts/, bin/)'],
   ['bench', 'Node'],
   ['tests/unit', 'Node'],
   ['tests/worker', 'Workers runtime + cloudflare:test'],
