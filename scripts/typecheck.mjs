@@ -8,7 +8,9 @@
 // whatever .dev.vars exists locally (ignoring --env-file), so one committed file cannot pass both a clean clone and
 // a machine where `npm start` wrote .dev.vars. `--env-file .dev.vars.example` makes the secrets declared in Env the
 // committed list, never the local values; `--strict-vars=false` types vars as string (tests and deploys override them).
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { WRANGLER_ENV } from './wrangler-env.mjs';
 
 /** Every type world: the folder's tsconfig.json and the runtime it is checked against. */
@@ -33,12 +35,29 @@ if (types.status !== 0) {
   process.exit(1);
 }
 
-const failed = [];
-for (const [project, world] of PROJECTS) {
-  const r = spawnSync('npx', ['tsc', '-p', project], { stdio: 'inherit' });
-  console.log(`${r.status === 0 ? 'ok  ' : 'FAIL'} ${project.padEnd(12)} ${world}`);
-  if (r.status !== 0) failed.push(project);
-}
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+/** @param {string} project @returns {Promise<{ ok: boolean, output: string }>} */
+const check = (project) => new Promise((resolve) => {
+  execFile(process.execPath, [tsc, '-p', project, '--pretty', String(Boolean(process.stdout.isTTY))], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => resolve({ ok: !err, output: stdout + stderr }));
+});
+
+// A few projects at a time (they are independent); each one's errors are printed together, in the order above.
+/** @type {{ ok: boolean, output: string }[]} */
+const results = new Array(PROJECTS.length);
+let next = 0;
+const lane = async () => {
+  while (next < PROJECTS.length) {
+    const i = next++;
+    results[i] = await check(PROJECTS[i][0]);
+  }
+};
+await Promise.all(Array.from({ length: Math.min(4, availableParallelism()) }, lane));
+
+PROJECTS.forEach(([project, world], i) => {
+  if (results[i].output) process.stdout.write(results[i].output);
+  console.log(`${results[i].ok ? 'ok  ' : 'FAIL'} ${project.padEnd(12)} ${world}`);
+});
+const failed = PROJECTS.filter((_, i) => !results[i].ok).map(([project]) => project);
 if (failed.length > 0) {
   console.error(`typecheck failed in: ${failed.join(', ')}`);
   process.exit(1);
