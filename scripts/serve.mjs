@@ -27,5 +27,5 @@ const child = spawn('npx', ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', po
   stdio: 'inherit',
   env: { ...process.env, ...WRANGLER_ENV },
 });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => child.kill(sig));
 child.on('exit', (code) => process.exit(code ?? 0));

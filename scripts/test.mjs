@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, then the unit suite (Node), the worker suite (inside workerd) and the browser end-to-end
-// suite (Debian chromium + playwright-core against `wrangler dev`). Ends with one "N passed, N failed" line.
+// `npm test`: typecheck (every runtime's tsconfig) and lint (Biome), then the unit suite (Node), the worker suite
+// (inside workerd) and the browser end-to-end suite (Debian chromium + playwright-core against `wrangler dev`). Ends
+// with one "N passed, N failed" line; a failed typecheck or lint fails the run. `node scripts/test.mjs lint unit` runs
+// only the named steps.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { WRANGLER_ENV } from './wrangler-env.mjs';
@@ -27,12 +29,13 @@ function ensureChromium() {
   return false;
 }
 
+/** @param {string} cmd @param {string[]} args @param {Record<string, string>} [env] */
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...WRANGLER_ENV, ...env } }).status;
 
 let passed = 0, failed = 0, broken = false;
-if (only.length === 0) {
-  console.log('\n== typecheck ==');
-  if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) broken = true;
+for (const check of ['typecheck', 'lint'].filter((c) => only.length === 0 || only.includes(c))) {
+  console.log(`\n== ${check} ==`);
+  if (run('npm', ['run', '--silent', check]) !== 0) broken = true;
 }
 mkdirSync('artifacts', { recursive: true });
 for (const s of suites) {

@@ -7,8 +7,8 @@ import { TEST_KEYS } from './fixture.js';
 
 export const fixture = inject('fixture');
 
-/** The Miniflare bindings of wrangler.toml plus the test vars (vitest.workers.config.ts). */
-export const env = runtimeEnv as unknown as Env & { BUNDLES: { put(key: string, value: Uint8Array | string): Promise<unknown> } };
+/** The Miniflare bindings of wrangler.toml plus the test vars (vitest.workers.config.ts), typed by `wrangler types`. */
+export const env: Env = runtimeEnv;
 
 export const SOURCES = ['r2', 'assets'] as const;
 
