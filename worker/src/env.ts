@@ -4,6 +4,7 @@ import { ApiError } from './errors.js';
 /** The parts of the Workers bindings this worker uses (structural, so that no runtime type package is needed). */
 export interface R2BucketBinding {
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  head(key: string): Promise<{ size: number; etag: string; uploaded: Date } | null>;
 }
 export interface AssetsBinding {
   fetch(request: Request): Promise<Response>;
