@@ -95,7 +95,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** Rows the load-time run feeds the graph: zeros, then up to this many samples and exemplars (real inputs). */
 export const PROBE_ROWS_PER_SOURCE = 32;
 
-interface ProbeRow {
+export interface ProbeRow {
   what: string;
   raw: ArrayLike<number>;
 }
@@ -110,6 +110,21 @@ function probeRows(manifest: Manifest, samples: Samples | null, exemplars: Exemp
       rows.push({ what: `exemplar ${exemplars.ids[i]}`, raw: Float32Array.from(pixels.subarray(i * dim, (i + 1) * dim), (v) => v / 255) });
   }
   return rows;
+}
+
+/**
+ * The graph checks alone, for a caller that verified the files without a runtime and opens the graph later (the
+ * trainer's evaluate): input and output names, shapes, widths and finite outputs on zeros, samples and exemplars.
+ * Releases the graph and throws `BundleRefused` when a check fails.
+ */
+export async function verifyGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow[] | Pick<VerifiedBundle<BundleGraph>, 'samples' | 'exemplars' | 'exemplarPixels'>): Promise<void> {
+  const probe = Array.isArray(rows) ? rows : probeRows(manifest, rows.samples, rows.exemplars, rows.exemplarPixels);
+  try {
+    await checkGraph(graph, manifest, probe);
+  } catch (e) {
+    await graph.release?.().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Names, shapes, widths and finiteness of all four outputs on the probe rows. */
@@ -211,12 +226,7 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     } catch (e) {
       return refuse(BUNDLE_FILES.model, `could not be loaded by onnxruntime (${message(e)})`);
     }
-    try {
-      await checkGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels));
-    } catch (e) {
-      await graph.release?.().catch(() => undefined);
-      throw e;
-    }
+    await verifyGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels));
   }
   return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, exemplars, tables, exemplarPixels, samples, graph };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { BundleReadError, readBundle } from '../../trainer/src/bundle/read.js';
+import { BundleReadError, openVerifiedSession, readBundle } from '../../trainer/src/bundle/read.js';
 import { writeBundle } from '../../trainer/src/bundle/write.js';
 import { FILLER, fixtureContents } from './helpers/fixture-bundle.js';
 
@@ -86,6 +86,11 @@ describe('readBundle runs the graph (onnxruntime) like the worker', () => {
     const err = await readBundle(path.join(root, 'nan')).catch((e) => e);
     expect(err).toBeInstanceOf(BundleReadError);
     expect(err.message).toMatch(/model\.onnx: output 'logits' is NaN on a zeros input: the model does not compute finite numbers/);
-    await expect(readBundle(path.join(root, 'nan'), { graph: false })).resolves.toBeTruthy();
+    // evaluate reads without the graph, checks its data, then opens the graph through the same checks.
+    const unchecked = await readBundle(path.join(root, 'nan'), { graph: false });
+    await expect(openVerifiedSession(unchecked)).rejects.toThrow(/nan: model\.onnx: output 'logits' is NaN on a zeros input/);
+    const session = await openVerifiedSession(await readBundle(path.join(root, 'real'), { graph: false }));
+    expect(session.outputNames).toContain('logits');
+    await session.release();
   });
 });

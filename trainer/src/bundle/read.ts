@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, type BundleGraph, type Manifest, type MemorizationIndex, type Samples,
+  BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
+  type MemorizationIndex, type Samples,
 } from '../../../shared/src/index.js';
 import { createOrtSession, ort } from '../model/ort-node.js';
 
@@ -22,6 +23,9 @@ export interface ReadBundle {
   model: Uint8Array;
   memorization: MemorizationIndex;
   samples: Samples | null;
+  /** memorization.json's exemplars, decoded, and their pixels (image inputs). */
+  exemplars: ExemplarTable;
+  exemplarPixels: Uint8Array | null;
   /** Every file the manifest lists, verified, by name (report.json, report.html, …). */
   files: Map<string, Uint8Array>;
 }
@@ -31,15 +35,36 @@ export interface ReadOptions {
   graph?: boolean;
 }
 
+const asGraph = (session: ort.InferenceSession): BundleGraph => ({
+  inputNames: session.inputNames,
+  outputNames: session.outputNames,
+  run: (x, rows, dim) => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }),
+  release: () => session.release(),
+});
+
 /** onnxruntime (Node) as the shared verifier runs it; released right after the checks. */
 async function openGraph(bytes: Uint8Array): Promise<BundleGraph> {
-  const session = await createOrtSession(bytes);
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    run: (x, rows, dim) => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }),
-    release: () => session.release(),
-  };
+  return asGraph(await createOrtSession(bytes));
+}
+
+/**
+ * An onnxruntime session of a bundle read with `graph: false`, after the graph checks readBundle leaves out then
+ * (for callers that validate their own inputs first). Throws a `BundleReadError` naming model.onnx.
+ */
+export async function openVerifiedSession(bundle: ReadBundle): Promise<ort.InferenceSession> {
+  try {
+    let session: ort.InferenceSession;
+    try {
+      session = await createOrtSession(bundle.model);
+    } catch (e) {
+      throw new BundleRefused(BUNDLE_FILES.model, `could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
+    }
+    await verifyGraph(asGraph(session), bundle.manifest, bundle);
+    return session;
+  } catch (e) {
+    if (e instanceof BundleRefused) throw new BundleReadError(bundle.dir, e.file, e.reason);
+    throw e;
+  }
 }
 
 /**
@@ -66,7 +91,10 @@ export async function readBundle(dir: string, { graph = true }: ReadOptions = {}
       ...(graph ? { openGraph } : {}),
     });
     await v.graph?.release?.();
-    return { dir, manifest: v.manifest, model: v.files.get(BUNDLE_FILES.model)!, memorization: v.memorization, samples: v.samples, files: v.files };
+    return {
+      dir, manifest: v.manifest, model: v.files.get(BUNDLE_FILES.model)!, memorization: v.memorization, samples: v.samples,
+      exemplars: v.exemplars, exemplarPixels: v.exemplarPixels, files: v.files,
+    };
   } catch (e) {
     if (e instanceof BundleRefused) throw new BundleReadError(dir, e.file, e.reason);
     throw e;

@@ -3,9 +3,9 @@ import {
   contentHash, bundleTables, crossMistake, groupedAccuracy, inferredGroupId, inferredGroupNames, preprocess, quantiles, scoreRow,
   type GroupedAccuracy, type GroupMetric,
 } from '../../../shared/src/index.js';
-import { readBundle } from '../bundle/read.js';
+import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import { loadDataset, parseDataFlag, type Split } from '../data/index.js';
-import { createOrtSession, runAll } from '../model/ort-node.js';
+import { runAll } from '../model/ort-node.js';
 import { choice, intOption } from './options.js';
 
 export interface EvaluateOptions {
@@ -76,7 +76,7 @@ function distribution(values: number[]): ScoreDistribution {
  * @example const r = await evaluateBundle('bundles/mat-cmnist', { split: 'test', limit: 1000 }); r.worst_group_accuracy
  */
 export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Promise<EvaluateResult> {
-  const bundle = await readBundle(dir);
+  const bundle = await readBundle(dir, { graph: false }); // the graph is checked once the data fits it (openVerifiedSession)
   const { manifest } = bundle;
   const splitName = o.split ?? 'test';
   const flag = o.data ?? manifest.dataset.name;
@@ -104,12 +104,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const members = new Map(Object.entries(bundle.memorization.members));
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
-  let session: Awaited<ReturnType<typeof createOrtSession>>;
-  try {
-    session = await createOrtSession(bundle.model);
-  } catch (e) {
-    throw new Error(`bundle ${dir}: model.onnx could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const session = await openVerifiedSession(bundle);
   const correct = new Uint8Array(split.n), inferred = new Int32Array(split.n);
   const memorization: number[] = [], reliance: number[] = [], twinDisagreement: number[] = [];
   let conflicts = 0, labelConflicts = 0, memberCount = 0;
