@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { BUNDLE_FILES, HealthResponse, ModelDetailResponse, PredictResponse, quantiles } from '../shared/src/index.js';
+import { RELEASE_GRACE_MS } from '../worker/src/bundle/retire.js';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
 import { WRANGLER_ENV } from '../tests/e2e/wrangler-dev.js';
 
@@ -106,7 +107,7 @@ async function operatorReason(url: string): Promise<string> {
 }
 
 /** CONNECTIONS fetch loops on /v1/predict; `fault` is applied LOAD_BEFORE_MS in, the loops stop LOAD_AFTER_MS after. */
-async function underLoad(url: string, input: number[], fault: () => Promise<void>): Promise<Answer[]> {
+async function underLoad(url: string, input: number[], fault: () => Promise<void>, afterMs = LOAD_AFTER_MS): Promise<Answer[]> {
   const answers: Answer[] = [];
   let stop = false;
   const loop = async () => {
@@ -115,7 +116,7 @@ async function underLoad(url: string, input: number[], fault: () => Promise<void
   const loops = Array.from({ length: CONNECTIONS }, loop);
   await sleep(LOAD_BEFORE_MS);
   await fault();
-  await sleep(LOAD_AFTER_MS);
+  await sleep(afterMs);
   stop = true;
   await Promise.all(loops);
   return answers;
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
       /** What should serve afterwards. */
       after: '1.0.0' | '2.0.0' | null;
       reason?: RegExp;
+      /** Load after the fault, when longer than LOAD_AFTER_MS. */
+      afterMs?: number;
     }
     const faults: Fault[] = [
       { fault: 'corrupted weights re-hashed (fresh start)', expected: 'refused, 503, NaN never served', fresh: nan.files, after: null, reason: /^model\.onnx: output 'logits' is NaN/ },
@@ -192,7 +195,8 @@ async function main(): Promise<void> {
         apply: async (w) => { await w.put(BUNDLE_FILES.model, flipped); await w.put(BUNDLE_FILES.manifest, relabel(manifest1, '2.0.0')); },
         after: '1.0.0', reason: /^model\.onnx: sha256 mismatch/,
       },
-      { fault: 'valid new version', expected: 'swapped, 0 failed, each answer one version', apply: (w) => seed(w, v2.files), after: '2.0.0' },
+      // Load goes on past the release grace period: the replaced session is released while requests keep coming.
+      { fault: 'valid new version', expected: 'swapped, 0 failed, each answer one version', apply: (w) => seed(w, v2.files), after: '2.0.0', afterMs: RELEASE_GRACE_MS + 2000 },
       { fault: 'model.onnx corrupted, manifest unchanged', expected: 'noticed, old keeps serving', apply: (w) => w.put(BUNDLE_FILES.model, flipped), after: '1.0.0', reason: /^model\.onnx: sha256 mismatch/ },
       { fault: 'listed file missing (memorization.json)', expected: 'noticed, old keeps serving', apply: (w) => w.remove(BUNDLE_FILES.memorization), after: '1.0.0', reason: /^memorization\.json: listed in the manifest but missing/ },
       {
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
           const first = await predict(w.url, input);
           if (first.status !== 200) throw new Error(`${f.fault}: v1 not served (${first.status} ${first.text})`);
           refs.set('1.0.0', first.text);
-          answers = await underLoad(w.url, input, () => f.apply!(w));
+          answers = await underLoad(w.url, input, () => f.apply!(w), f.afterMs);
         }
         const after = await predict(w.url, input);
         if (after.status === 200) refs.set(versionOf(after)!, refs.get(versionOf(after)!) ?? after.text);
@@ -261,7 +265,7 @@ async function main(): Promise<void> {
     console.log('\n| fault | expected | requests | 200 | failed | versions answered | non-finite 200s | answers identical to the lone answer | /healthz after | operator reason (GET /v1/models/:id) | outcome |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.fault} | ${r.expected} | ${r.requests} | ${r.ok200} | ${r.failed} | ${r.versions} | ${r.nonFinite} | ${r.identical} | ${r.healthz} | ${r.reason.replace(/\|/g, '\\|')} | ${r.pass ? 'as expected' : '**NOT as expected**'} |`);
-    console.log(`\n${CONNECTIONS} concurrent fetch loops on /v1/predict; the fault is applied ${LOAD_BEFORE_MS} ms in, the load goes on ${LOAD_AFTER_MS} ms after. Fresh worker (Miniflare, wrangler's deploy build) per fault, BUNDLE_TTL_SECONDS 0.`);
+    console.log(`\n${CONNECTIONS} concurrent fetch loops on /v1/predict; the fault is applied ${LOAD_BEFORE_MS} ms in, the load goes on ${LOAD_AFTER_MS} ms after (the valid swap: ${RELEASE_GRACE_MS + 2000} ms, past the ${RELEASE_GRACE_MS} ms release grace of the replaced session). Fresh worker (Miniflare, wrangler's deploy build) per fault, BUNDLE_TTL_SECONDS 0.`);
 
     await detectionCost(dist, compatibilityDate, v1.files, input);
     if (rows.some((r) => !r.pass)) process.exitCode = 1;

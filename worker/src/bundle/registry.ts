@@ -1,7 +1,8 @@
 import { BUNDLE_FILES } from '../../../shared/src/index.js';
 import type { Env, WorkerConfig } from '../env.js';
 import { ApiError } from '../errors.js';
-import { BundleRefused, loadBundle, type LoadedBundle, type ServedSession } from './loader.js';
+import { BundleRefused, loadBundle, type LoadedBundle } from './loader.js';
+import { releaseRetired, retire, retiredCount } from './retire.js';
 import { bundleSource, type BundleSource } from './source.js';
 
 /** A bundle version storage holds that was refused; `reason` is for the operator only (GET /v1/models/:id). */
@@ -27,31 +28,17 @@ interface Slot {
   /** Date.now() of the last comparison with storage. */
   checkedAt: number;
   check: Promise<void> | null;
+  /** Date.now() when `check` started: one that never settles (its request was cancelled) is replaced after CHECK_STALE_MS. */
+  checkStartedAt: number;
 }
+
+const CHECK_STALE_MS = 30_000;
 
 /** A model with nothing served is re-checked after this long at most (a bundle being uploaded becomes valid soon). */
 const RETRY_REFUSED_MS = 5_000;
 
-/**
- * A replaced session is released once no run is in flight on it and this long has passed: a request that took the
- * bundle just before the swap may not have started its run yet (request handlers await hashing before running).
- */
-export const RELEASE_GRACE_MS = 10_000;
-
 /** Per-isolate state, keyed by source and bundle path: one verification and one ORT session per bundle version. */
 const slots = new Map<string, Slot>();
-const retired: { session: ServedSession; at: number }[] = [];
-
-/** Releases the replaced sessions nobody can still be using; returns how many it released. */
-export async function releaseRetired(now = Date.now()): Promise<number> {
-  const due = retired.filter((r) => !r.session.busy && now - r.at >= RELEASE_GRACE_MS);
-  for (const r of due) retired.splice(retired.indexOf(r), 1);
-  await Promise.all(due.map((r) => r.session.release().catch((e) => console.error('releasing a replaced ORT session failed:', String(e)))));
-  return due.length;
-}
-
-/** Sessions replaced by a newer bundle and not yet released. */
-export const retiredCount = () => retired.length;
 
 /**
  * One string that changes whenever any file of the bundle changes: storage metadata (size, etag, upload time) of
@@ -82,7 +69,7 @@ async function revalidate(slot: Slot, source: BundleSource, id: string, path: st
   if (slot.refused && slot.refused.fingerprint === print) return; // the same bytes were refused already
   try {
     const next = await loadBundle(source, id, path, print);
-    if (slot.served) retired.push({ session: slot.served.session, at: Date.now() });
+    if (slot.served) retire(slot.served.session);
     slot.served = next;
     slot.refused = null;
   } catch (e) {
@@ -112,18 +99,20 @@ export async function bundleState(env: Env, config: WorkerConfig, id: string): P
   if (typeof source === 'string') return { ok: false, reason: 'the worker is misconfigured', detail: source, refused: null };
   const key = `${config.source}:${model.path}:${id}`;
   let slot = slots.get(key);
-  if (!slot) slots.set(key, (slot = { served: null, refused: null, checkedAt: -Infinity, check: null }));
-  if (retired.length) await releaseRetired();
+  if (!slot) slots.set(key, (slot = { served: null, refused: null, checkedAt: -Infinity, check: null, checkStartedAt: 0 }));
+  if (retiredCount()) await releaseRetired();
 
   const ttl = config.ttlSeconds * 1000;
   const due = Date.now() - slot.checkedAt >= (slot.served ? ttl : Math.min(ttl, RETRY_REFUSED_MS));
-  if (due && !slot.check) {
+  if (due && (!slot.check || Date.now() - slot.checkStartedAt > CHECK_STALE_MS)) {
     const s = slot;
-    s.check = revalidate(s, source, id, model.path).finally(() => {
+    const check: Promise<void> = revalidate(s, source, id, model.path).finally(() => {
       s.checkedAt = Date.now();
-      s.check = null;
+      if (s.check === check) s.check = null;
     });
-    await s.check;
+    s.check = check;
+    s.checkStartedAt = Date.now();
+    await check;
   } else if (slot.check && !slot.served) {
     await slot.check;
   }
