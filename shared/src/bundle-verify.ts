@@ -135,7 +135,7 @@ async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow
   if (missing.length) refuse(file, `must read '${ONNX_INPUT}' and write ${ONNX_OUTPUT_NAMES.join(', ')} (missing: ${missing.join(', ')})`);
   const { dim } = manifest.input, { numClasses: K, embeddingDim: E } = manifest.architecture, n = rows.length;
   const x = new Float32Array(n * dim);
-  rows.forEach((r, i) => preprocess(r.raw, manifest.input.preprocessing, x.subarray(i * dim, (i + 1) * dim)));
+  for (const [i, r] of rows.entries()) preprocess(r.raw, manifest.input.preprocessing, x.subarray(i * dim, (i + 1) * dim));
   let out: Record<string, GraphOutput>;
   try {
     out = await graph.run(x, n, dim);

@@ -99,7 +99,10 @@ export async function bundleState(env: Env, config: WorkerConfig, id: string): P
   if (typeof source === 'string') return { ok: false, reason: 'the worker is misconfigured', detail: source, refused: null };
   const key = `${config.source}:${model.path}:${id}`;
   let slot = slots.get(key);
-  if (!slot) slots.set(key, (slot = { served: null, refused: null, checkedAt: -Infinity, check: null, checkStartedAt: 0 }));
+  if (!slot) {
+    slot = { served: null, refused: null, checkedAt: -Infinity, check: null, checkStartedAt: 0 };
+    slots.set(key, slot);
+  }
   if (retiredCount()) await releaseRetired();
 
   const ttl = config.ttlSeconds * 1000;
