@@ -28,10 +28,6 @@ export class ServedSession {
     return this.inFlight > 0;
   }
 
-  get isReleased(): boolean {
-    return this.released;
-  }
-
   /** `InferenceSession.run`, counted. */
   async run(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.OnnxValueMapType> {
     if (this.released) throw new Error('the ORT session of a replaced bundle was already released');
