@@ -138,11 +138,35 @@ export const ModelSummary = z.object({
   test: z.object({ average: z.number().nullable(), worstGroup: z.number().nullable() }),
 });
 export const ModelsResponse = z.object({ models: z.array(ModelSummary) });
-export const ModelDetailResponse = z.object({ manifest: Manifest, active: z.boolean() });
+/** ok: the bundle storage holds is served; degraded: a newer version was refused and the last good one serves; unavailable: nothing valid. */
+export const ServingStatus = z.enum(['ok', 'degraded', 'unavailable']);
+export type ServingStatus = z.infer<typeof ServingStatus>;
 
+/** Operator view of one model (behind a key): the served manifest and, when one was refused, why. */
+export const ModelDetailResponse = z.object({
+  /** The manifest being served (last known good); null while no version is valid. */
+  manifest: Manifest.nullable(),
+  active: z.boolean(),
+  status: ServingStatus,
+  refused: z.object({
+    version: z.string().nullable(),
+    reason: z.string().meta({ description: 'Which check failed and why (file, digests, runtime message).' }),
+    at: z.string().meta({ description: 'ISO time of the refusal.' }),
+  }).nullable(),
+});
+
+/** Public: statuses and versions only; refusal reasons are on GET /v1/models/:id. */
 export const HealthResponse = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  models: z.array(z.object({ id: z.string(), ok: z.boolean(), reason: z.string().optional() })),
+  status: ServingStatus,
+  models: z.array(z.object({
+    id: z.string(),
+    ok: z.boolean().meta({ description: 'A valid bundle of this model is served.' }),
+    status: ServingStatus,
+    /** model.version served, null when none. */
+    version: z.string().nullable(),
+    /** model.version of a newer bundle that was refused (null when its manifest was unreadable); absent when none. */
+    refusedVersion: z.string().nullable().optional(),
+  })),
 });
 
 export const ErrorCode = z.enum([

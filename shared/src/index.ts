@@ -10,3 +10,4 @@ export * from './preprocess.js';
 export * from './hash.js';
 export * from './base64.js';
 export * from './counterfactual.js';
+export * from './bundle-verify.js';

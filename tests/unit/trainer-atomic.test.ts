@@ -9,7 +9,7 @@ import { recoverInterrupted, writeFolderAtomic } from '../../trainer/src/bundle/
 import { readBundle } from '../../trainer/src/bundle/read.js';
 import { writeBundle } from '../../trainer/src/bundle/write.js';
 import { RandomState } from '../../trainer/src/random.js';
-import { fixtureContents } from './helpers/fixture-bundle.js';
+import { FILLER, fixtureContents } from './helpers/fixture-bundle.js';
 
 const root = await mkdtemp(path.join(tmpdir(), 'mat-edge-atomic-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ describe('writeBundle / writeFolderAtomic', () => {
     const dir = path.join(parent, 'bundle');
     await writeBundle(dir, fixtureContents({ generation: 1 }));
     await writeBundle(dir, fixtureContents({ generation: 2, modelBytes: 10_000 }));
-    const b = await readBundle(dir);
+    const b = await readBundle(dir, FILLER);
     expect(b.manifest.model.version).toBe('2');
     expect(b.model.byteLength).toBe(10_000);
     expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'memorization.json', 'model.onnx', 'report.html']);
@@ -56,7 +56,7 @@ describe('writeBundle / writeFolderAtomic', () => {
     await expect(writeBundle(dir, badIndex)).rejects.toThrow(/must have count \(5\) entries/);
     expect(await readFile(path.join(dir, 'manifest.json'), 'utf8')).toBe(before);
     expect((await stat(dir)).mtimeMs).toBe(mtime);
-    expect((await readBundle(dir)).manifest.model.version).toBe('1');
+    expect((await readBundle(dir, FILLER)).manifest.model.version).toBe('1');
     expect(await leftovers(parent, 'bundle')).toEqual([]);
     // A folder that did not exist is not created either.
     await expect(writeBundle(path.join(root, 'never', 'bundle'), bad)).rejects.toThrow();
@@ -72,7 +72,7 @@ describe('writeBundle / writeFolderAtomic', () => {
     await rename(dir, path.join(parent, `.bundle.old-${pid}-deadbeef`));
     await mkdir(path.join(parent, `.bundle.tmp-${pid}-deadbeef`));
     await recoverInterrupted(dir);
-    expect((await readBundle(dir)).manifest.model.version).toBe('1');
+    expect((await readBundle(dir, FILLER)).manifest.model.version).toBe('1');
     expect(await leftovers(parent, 'bundle')).toEqual([]);
     // The next write starts from the recovered state and succeeds.
     await rename(dir, path.join(parent, `.bundle.old-${pid}-cafebabe`));
@@ -121,7 +121,7 @@ describe('writeBundle / writeFolderAtomic', () => {
 
       if ((await leftovers(parent, 'bundle')).length > 0) killsMidWrite++;
       await recoverInterrupted(dir);
-      const b = await readBundle(dir); // every listed file present with its manifest size and sha256
+      const b = await readBundle(dir, FILLER); // every listed file present with its manifest size and sha256
       const generation = Number(b.manifest.model.version);
       // The last reported write, or the one after it when the kill fell between its final rename and the report.
       expect([reported, reported + 1]).toContain(generation);

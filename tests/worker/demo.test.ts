@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HealthResponse, PredictResponse, base64ToBytes, type Prediction } from '../../shared/src/index.js';
+import { ModelDetailResponse, PredictResponse, base64ToBytes, type Prediction } from '../../shared/src/index.js';
 import { call, env, expectError, fixture, seedR2 } from './helpers.js';
 
 const inputs = fixture.expected.inputs.slice(0, 2);
@@ -72,8 +72,8 @@ describe('GET /', () => {
   });
 
   it('still renders, without internals, when no model can be served (the operator reads the reason on /healthz)', async () => {
-    const health = HealthResponse.parse(await (await call('/healthz', {}, only('fixture-missing'))).json());
-    expect(health.models[0].reason).toMatch(/manifest\.json not found/);
+    const detail = ModelDetailResponse.parse(await (await call('/v1/models/fixture-missing', {}, only('fixture-missing'))).json());
+    expect(detail.refused?.reason).toMatch(/manifest\.json/);
     const res = await call('/', demo(), only('fixture-missing'));
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -177,8 +177,8 @@ describe('POST /demo/predict', () => {
   });
 
   it('says "unavailable" without internals when no model can answer', async () => {
-    const health = HealthResponse.parse(await (await call('/healthz', {}, only('fixture-corrupt'))).json());
-    expect(health.models[0].reason).toMatch(/sha256/);
+    const detail = ModelDetailResponse.parse(await (await call('/v1/models/fixture-corrupt', {}, only('fixture-corrupt'))).json());
+    expect(detail.refused?.reason).toMatch(/sha256/);
     const body = await expectError(await call('/demo/predict', demo({ json: { inputs } }), only('fixture-corrupt')), 503, 'bundle_unavailable');
     expect(body.error.message).not.toMatch(INTERNALS);
     expect(body.error.message).not.toContain('fixture-corrupt');

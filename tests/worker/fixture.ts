@@ -25,7 +25,7 @@ export interface WorkerFixture {
 }
 
 /** Models the workerd tests configure (vitest.workers.config.ts); `fixture-alias` points at fixture-mat's files. */
-export const TEST_MODELS = 'fixture-mat,fixture-erm,fixture-corrupt,fixture-badschema,fixture-badprobe,fixture-truncated,fixture-missing,fixture-alias=fixture-mat';
+export const TEST_MODELS = 'fixture-mat,fixture-erm,fixture-corrupt,fixture-badschema,fixture-badprobe,fixture-truncated,fixture-missing,fixture-alias=fixture-mat,fixture-nan';
 export const TEST_KEYS = ['test-key-one', 'test-key-two'];
 export const TEST_DEMO_ORIGIN = 'https://demo.example';
 

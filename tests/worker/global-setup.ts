@@ -69,6 +69,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await makeFixtureBundle(path.join(root, 'fixture-erm'), { id: 'fixture-erm', algorithm: 'erm', seed: 11 });
   await makeFixtureBundle(path.join(root, 'fixture-corrupt'), { id: 'fixture-corrupt', seed: 3 });
   await makeFixtureBundle(path.join(root, 'fixture-truncated'), { id: 'fixture-truncated', seed: 4 });
+  // Every file and digest valid, but model.onnx holds a NaN weight: only running the graph can tell.
+  await makeFixtureBundle(path.join(root, 'fixture-nan'), { id: 'fixture-nan', seed: 5, weights: 'nan' });
 
   // Broken bundles for the integrity tests: one flipped byte, a missing listed file, a manifest off the schema.
   const model = path.join(root, 'fixture-corrupt', BUNDLE_FILES.model);

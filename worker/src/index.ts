@@ -13,7 +13,7 @@ import { registerPredict } from './routes/predict.js';
 /**
  * The mat-edge worker: predictions with per-input memorization and spurious-reliance scores from a verified model
  * bundle (R2 or static assets), a labelled-batch evaluation, model metadata, health, OpenAPI and the public demo.
- * @example await app.request('/healthz', {}, env) // { status: 'ok', models: [{ id: 'mat-cmnist', ok: true }] }
+ * @example await app.request('/healthz', {}, env) // { status: 'ok', models: [{ id: 'mat-cmnist', ok: true, status: 'ok', version: '…' }] }
  */
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

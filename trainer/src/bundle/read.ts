@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
-import { BUNDLE_FILES, Manifest, MemorizationIndex, Samples } from '../../../shared/src/index.js';
+import {
+  BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
+  type MemorizationIndex, type Samples,
+} from '../../../shared/src/index.js';
+import { createOrtSession, ort } from '../model/ort-node.js';
 
 /** A bundle folder that must not be used; `file` is the bundle file at fault, the message says why. */
 export class BundleReadError extends Error {
@@ -20,60 +23,80 @@ export interface ReadBundle {
   model: Uint8Array;
   memorization: MemorizationIndex;
   samples: Samples | null;
+  /** memorization.json's exemplars, decoded, and their pixels (image inputs). */
+  exemplars: ExemplarTable;
+  exemplarPixels: Uint8Array | null;
   /** Every file the manifest lists, verified, by name (report.json, report.html, …). */
   files: Map<string, Uint8Array>;
 }
 
-function schemaReason(error: z.ZodError): string {
-  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return `does not match the bundle schema (${first}${error.issues.length > 3 ? `; +${error.issues.length - 3} more` : ''})`;
+export interface ReadOptions {
+  /** Open model.onnx with onnxruntime and check its outputs (names, widths, finite on real rows); default true. */
+  graph?: boolean;
+}
+
+const asGraph = (session: ort.InferenceSession): BundleGraph => ({
+  inputNames: session.inputNames,
+  outputNames: session.outputNames,
+  run: (x, rows, dim) => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }),
+  release: () => session.release(),
+});
+
+/** onnxruntime (Node) as the shared verifier runs it; released right after the checks. */
+async function openGraph(bytes: Uint8Array): Promise<BundleGraph> {
+  return asGraph(await createOrtSession(bytes));
 }
 
 /**
- * Reads and verifies a bundle folder the way the worker does before serving it: manifest.json against the shared
- * zod schema, every listed file's byte size and sha256, memorization.json (and samples.json when listed) against
- * their schemas. Throws a `BundleReadError` naming the file and the reason on the first failure.
+ * An onnxruntime session of a bundle read with `graph: false`, after the graph checks readBundle leaves out then
+ * (for callers that validate their own inputs first). Throws a `BundleReadError` naming model.onnx.
+ */
+export async function openVerifiedSession(bundle: ReadBundle): Promise<ort.InferenceSession> {
+  try {
+    let session: ort.InferenceSession;
+    try {
+      session = await createOrtSession(bundle.model);
+    } catch (e) {
+      throw new BundleRefused(BUNDLE_FILES.model, `could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
+    }
+    await verifyGraph(asGraph(session), bundle.manifest, bundle);
+    return session;
+  } catch (e) {
+    if (e instanceof BundleRefused) throw new BundleReadError(bundle.dir, e.file, e.reason);
+    throw e;
+  }
+}
+
+/**
+ * Reads and verifies a bundle folder with the worker's own verifier (shared/src/bundle-verify.ts): manifest schema,
+ * every listed file's byte size and sha256, memorization.json and samples.json, the counterfactual probe and the
+ * ONNX graph (unless `graph: false`). Throws a `BundleReadError` naming the file and the reason on the first failure.
  * @example const { manifest, model } = await readBundle('bundles/mat-cmnist');
  */
-export async function readBundle(dir: string): Promise<ReadBundle> {
-  const fail = (file: string, reason: string): never => {
-    throw new BundleReadError(dir, file, reason);
-  };
-  const read = async (file: string, listed: boolean): Promise<Uint8Array> => {
+export async function readBundle(dir: string, { graph = true }: ReadOptions = {}): Promise<ReadBundle> {
+  const read = async (file: string): Promise<Uint8Array | null> => {
     try {
       return new Uint8Array(await readFile(path.join(dir, file)));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return fail(file, listed ? 'listed in the manifest but missing' : 'not found (is this a bundle folder?)');
-      return fail(file, `cannot be read (${code ?? (e as Error).message})`);
+      if (code === 'ENOENT') return null;
+      throw new BundleRefused(file, `cannot be read (${code ?? (e as Error).message})`);
     }
   };
-  const parse = <T>(file: string, bytes: Uint8Array, schema: z.ZodType<T>): T => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (e) {
-      return fail(file, `is not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = schema.safeParse(raw);
-    return parsed.success ? parsed.data : fail(file, schemaReason(parsed.error));
-  };
-
-  const manifest = parse(BUNDLE_FILES.manifest, await read(BUNDLE_FILES.manifest, false), Manifest);
-  const files = new Map<string, Uint8Array>();
-  for (const entry of manifest.files) {
-    const bytes = await read(entry.path, true);
-    if (bytes.byteLength !== entry.bytes) fail(entry.path, `size mismatch (manifest ${entry.bytes} bytes, file ${bytes.byteLength} bytes)`);
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    if (digest !== entry.sha256) fail(entry.path, `sha256 mismatch (manifest ${entry.sha256}, file ${digest})`);
-    files.set(entry.path, bytes);
+  try {
+    const v = await verifyBundle({
+      read,
+      where: (file) => (file === BUNDLE_FILES.manifest ? 'is this a bundle folder?' : path.join(dir, file)),
+      sha256: async (bytes) => createHash('sha256').update(bytes).digest('hex'),
+      ...(graph ? { openGraph } : {}),
+    });
+    await v.graph?.release?.();
+    return {
+      dir, manifest: v.manifest, model: v.files.get(BUNDLE_FILES.model)!, memorization: v.memorization, samples: v.samples,
+      exemplars: v.exemplars, exemplarPixels: v.exemplarPixels, files: v.files,
+    };
+  } catch (e) {
+    if (e instanceof BundleRefused) throw new BundleReadError(dir, e.file, e.reason);
+    throw e;
   }
-
-  const memorization = parse(BUNDLE_FILES.memorization, files.get(BUNDLE_FILES.memorization)!, MemorizationIndex);
-  const { embeddingDim } = manifest.architecture;
-  if (memorization.exemplars.count > 0 && memorization.exemplars.embeddingDim !== embeddingDim)
-    fail(BUNDLE_FILES.memorization, `exemplars have embeddingDim ${memorization.exemplars.embeddingDim}, the model's embedding is ${embeddingDim}`);
-  const samplesBytes = files.get(BUNDLE_FILES.samples);
-  const samples = samplesBytes ? parse(BUNDLE_FILES.samples, samplesBytes, Samples) : null;
-  return { dir, manifest, model: files.get(BUNDLE_FILES.model)!, memorization, samples, files };
 }

@@ -3,9 +3,9 @@ import {
   addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, preprocess, scoreRow, summarizeEvaluation,
   type EvaluationSummary, type GroupedAccuracy,
 } from '../../../shared/src/index.js';
-import { readBundle } from '../bundle/read.js';
+import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
-import { createOrtSession, runAll } from '../model/ort-node.js';
+import { runAll } from '../model/ort-node.js';
 import { choice, intOption } from './options.js';
 
 export interface EvaluateOptions {
@@ -54,7 +54,7 @@ function firstRows(split: Split, n: number): Split {
  * @example const r = await evaluateBundle('bundles/mat-cmnist', { split: 'test', limit: 1000 }); r.worst_group_accuracy
  */
 export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Promise<EvaluateResult> {
-  const bundle = await readBundle(dir);
+  const bundle = await readBundle(dir, { graph: false }); // the graph is checked once the data fits it (openVerifiedSession)
   const { manifest } = bundle;
   const splitName = o.split ?? 'test';
   const flag = o.data ?? manifest.dataset.name;
@@ -84,12 +84,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const members = new Map(Object.entries(bundle.memorization.members));
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
-  let session: Awaited<ReturnType<typeof createOrtSession>>;
-  try {
-    session = await createOrtSession(bundle.model);
-  } catch (e) {
-    throw new Error(`bundle ${dir}: model.onnx could not be loaded by onnxruntime (${e instanceof Error ? e.message : String(e)})`);
-  }
+  const session = await openVerifiedSession(bundle);
   const stats = emptyEvaluation(K, split.group ? data.groupNames.length : null, tables.probe !== null);
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {

@@ -22,7 +22,7 @@ export async function renderBundleReport(bundleDir: string, out = defaultReportP
   const relative = path.relative(path.resolve(bundleDir), target);
   if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative)))
     throw new Error(`--out ${out} is inside the bundle ${bundleDir}; writing there would break its sha256 list — choose a path outside it`);
-  const bundle = await readBundle(bundleDir);
+  const bundle = await readBundle(bundleDir, { graph: false }); // only report.json is used; the model is not run
   const bytes = bundle.files.get(BUNDLE_FILES.reportData);
   if (!bytes) throw new BundleReadError(bundleDir, BUNDLE_FILES.reportData, 'not in this bundle (the manifest does not list it), nothing to render');
   let raw: unknown;

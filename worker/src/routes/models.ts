@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ModelDetailResponse, ModelsResponse, type Manifest } from '../../../shared/src/index.js';
-import { bundleState, requireBundle } from '../bundle/registry.js';
+import { bundleState } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
 import { ApiError } from '../errors.js';
+import { servingStatus } from './health.js';
 import { BEARER, errorResponses, json } from './openapi.js';
 
 const listRoute = createRoute({
@@ -18,10 +19,10 @@ const detailRoute = createRoute({
   method: 'get',
   path: '/v1/models/{id}',
   tags: ['models'],
-  summary: "One model's full manifest: metrics, calibration, training settings, files",
+  summary: "One model's served manifest (metrics, calibration, training settings, files), its status and why a version was refused",
   security: BEARER,
   request: { params: z.object({ id: z.string().meta({ param: { name: 'id', in: 'path' }, example: 'mat-cmnist' }) }) },
-  responses: { 200: { description: 'The verified manifest.', content: json(ModelDetailResponse) }, ...errorResponses(401, 403, 404, 503) },
+  responses: { 200: { description: 'The verified manifest being served, and the refusal reason of a version that was not.', content: json(ModelDetailResponse) }, ...errorResponses(401, 403, 404, 503) },
 });
 
 /** Test metrics of the true groups when the data has them, else of the XRM-inferred ones. */
@@ -43,13 +44,22 @@ export function registerModels(app: OpenAPIHono<AppEnv>): void {
       active: id === config.active,
       test: testMetrics(m),
     }));
-    if (!models.length) throw new ApiError(503, 'bundle_unavailable', 'no model has a valid bundle (see /healthz)');
+    if (!models.length) throw new ApiError(503, 'bundle_unavailable', 'no model has a valid bundle (reasons: GET /v1/models/:id)');
     return c.json({ models }, 200);
   });
 
   app.openapi(detailRoute, async (c) => {
     const config = requireConfig(c.env);
-    const bundle = await requireBundle(c.env, config, c.req.valid('param').id);
-    return c.json({ manifest: bundle.manifest, active: bundle.id === config.active }, 200);
+    const { id } = c.req.valid('param');
+    if (!config.models.some((m) => m.id === id)) throw new ApiError(404, 'not_found', `unknown model "${id}"`);
+    const state = await bundleState(c.env, config, id);
+    // Operator view (behind a key): the full reason of a refusal, which /healthz and 503s do not show.
+    const refused = state.refused ?? (state.ok ? null : { version: null, reason: state.detail, at: Date.now() });
+    return c.json({
+      manifest: state.ok ? state.bundle.manifest : null,
+      active: id === config.active,
+      status: servingStatus(state),
+      refused: refused && { version: refused.version, reason: refused.reason, at: new Date(refused.at).toISOString() },
+    }, 200);
   });
 }
