@@ -34,6 +34,7 @@ function innerNewlines(fields: string[]): number {
  */
 export async function openCsv(file: string): Promise<RowSource> {
   const handle = await openFile(file);
+  const { size } = await handle.stat();
   const input = handle.createReadStream();
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Records are taken as csv-parse produces them (on_record), chunk by chunk: a parse error then comes after every
@@ -72,7 +73,7 @@ export async function openCsv(file: string): Promise<RowSource> {
 
   // csv-parse's own line count is off for CRLF inside quoted fields, so lines are counted here: the next record starts
   // after the previous one's lines and the blank lines skipped since.
-  let nextLine = 1, emptyLines = 0;
+  let nextLine = 1, emptyLines = 0, bytesRead = 0;
   const start = (emptyNow: number) => nextLine + (emptyNow - emptyLines);
   const read = async (): Promise<{ line: number; fields: string[] } | null> => {
     let next: ParsedRecord | null;
@@ -84,6 +85,7 @@ export async function openCsv(file: string): Promise<RowSource> {
     if (next === null) return null;
     const { record, info } = next;
     const line = start(info.empty_lines);
+    bytesRead = info.bytes;
     emptyLines = info.empty_lines;
     nextLine = line + innerNewlines(record) + 1;
     return { line, fields: record };
@@ -119,5 +121,5 @@ export async function openCsv(file: string): Promise<RowSource> {
       await close();
     }
   }
-  return { columns, rows: rows() };
+  return { columns, rows: rows(), estimateRows: (read) => (bytesRead > 0 ? Math.round((read * size) / bytesRead) : read) };
 }

@@ -34,7 +34,7 @@ export async function extractTable(table: TableStream, roles: ColumnRoles, featu
   if (missing !== undefined) throw new DataValidationError({ file, column: missing }, 'feature column of the training file is missing');
   const order = featureNames.map((name) => table.columns.indexOf(name));
   const d = order.length;
-  const hint = table.rowCount ?? 0;
+  const hint = table.rowsHint;
   const features = float64s(hint * d);
   const labels = new CategoryCodes(hint), groups = new CategoryCodes(hint), attributes = new CategoryCodes(hint);
   const lines = int32s(hint);

@@ -1,9 +1,10 @@
 type Typed = Float64Array | Int32Array;
 
 /**
- * An append-only typed array for a row count known only at the end of a stream. Values go into fixed-size chunks, so
- * growing never copies what is already held; `toArray` copies once into an exact-size array (a single chunk when the
- * size hint was right, no copy at all).
+ * An append-only typed array for a row count known only at the end of a stream. The first chunk has the size hint
+ * (the reader's estimate of the rows), further values go into fixed-size chunks, so growing never copies what is
+ * already held. `toArray` returns the first chunk itself when the hint was big enough (no copy: the values are held
+ * once), else copies the chunks once into an exact-size array.
  */
 export class Growable<T extends Typed> {
   private readonly chunks: T[] = [];
@@ -31,7 +32,7 @@ export class Growable<T extends Typed> {
 
   /** The values pushed, in order; the chunks are released. */
   toArray(): T {
-    if (this.chunks.length === 0 && this.used === this.current.length) return this.current;
+    if (this.chunks.length === 0) return this.current.subarray(0, this.used) as T;
     const out = this.make(this.total);
     let at = 0;
     for (const chunk of this.chunks) {

@@ -53,9 +53,10 @@ function lineCells(text: string, file: string, row: number, columns: string[] | 
  */
 export async function openJsonl(file: string): Promise<RowSource> {
   const handle = await openFile(file);
+  const { size } = await handle.stat();
   const input = handle.createReadStream({ encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
-  let row = 0;
+  let row = 0, bytesRead = 0;
   const close = async () => {
     input.destroy();
     await handle.close().catch(() => {});
@@ -71,6 +72,7 @@ export async function openJsonl(file: string): Promise<RowSource> {
       }
       if (next.done) return null;
       row++;
+      bytesRead += Buffer.byteLength(next.value) + 1;
       const text = row === 1 ? next.value.replace(/^\uFEFF/, '') : next.value;
       if (text.trim() !== '') return text;
     }
@@ -99,5 +101,5 @@ export async function openJsonl(file: string): Promise<RowSource> {
       await close();
     }
   }
-  return { columns, rows: rows() };
+  return { columns, rows: rows(), estimateRows: (read) => Math.round((read * size) / Math.max(1, bytesRead)) };
 }

@@ -26,6 +26,8 @@ export interface RowSource {
   rows: AsyncIterator<RawRow>;
   /** The number of data rows when the format says so up front (Parquet), to size arrays exactly. */
   rowCount?: number;
+  /** An estimate of the data rows from the bytes the first `rowsRead` rows took (CSV, JSONL), to size arrays. */
+  estimateRows?: (rowsRead: number) => number;
 }
 
 /**
@@ -34,7 +36,8 @@ export interface RowSource {
  */
 export interface TableStream extends RawTable {
   rest: AsyncIterator<RawRow>;
-  rowCount?: number;
+  /** The rows expected (exact for Parquet, estimated for CSV and JSONL): the size the extracted arrays start with. */
+  rowsHint: number;
 }
 
 export type TableFormat = 'csv' | 'jsonl' | 'parquet';
@@ -59,7 +62,7 @@ const READERS: Record<TableFormat, (file: string) => Promise<RowSource>> = { csv
 
 /** Opens a CSV (header row), JSONL or Parquet file and buffers its first `headRows` rows; at least one row is required. */
 export async function openTable(file: string, format: TableFormat, headRows = HEAD_ROWS): Promise<TableStream> {
-  const { columns, rows, rowCount } = await READERS[format](file);
+  const { columns, rows, rowCount, estimateRows } = await READERS[format](file);
   const head: RawRow[] = [];
   while (head.length < headRows) {
     const next = await rows.next();
@@ -67,13 +70,23 @@ export async function openTable(file: string, format: TableFormat, headRows = HE
     head.push(next.value);
   }
   if (head.length === 0) throw new DataValidationError({ file }, 'no data rows');
-  return { file, columns, rows: head, rest: rows, rowCount };
+  // A little over the estimate, so that the arrays rarely need a second chunk.
+  const rowsHint = rowCount ?? (estimateRows ? Math.ceil(1.05 * estimateRows(head.length)) : head.length);
+  return { file, columns, rows: head, rest: rows, rowsHint };
 }
 
-/** Every row of a table: its head, then the rest as it is read. */
+const EMPTY_ROW: RawRow = { line: 0, cells: [] };
+
+/** Every row of a table, once: its head, then the rest as it is read (the head is emptied). */
 export async function* allRows(table: TableStream): AsyncGenerator<RawRow> {
+  // The head is handed over row by row and let go, so that no more than the current row is held once it is read.
+  const head = table.rows.splice(0);
   try {
-    yield* table.rows;
+    for (let i = 0; i < head.length; i++) {
+      const row = head[i];
+      head[i] = EMPTY_ROW;
+      yield row;
+    }
     for (;;) {
       const next = await table.rest.next();
       if (next.done) return;

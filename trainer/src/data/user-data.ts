@@ -71,13 +71,19 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     let group: Int32Array | null = null;
     if (groupValues) group = recode(groupValues, t.groups!);
     else if (attribute) group = Int32Array.from(y, (yi, i) => yi * attributeValues!.length + attribute[i]);
-    return { n: t.n, d: t.featureNames.length, features: t.features, y, group, meta: { line: t.lines, ...(attribute ? { attribute } : {}) } };
+    // The features move out of the table, so that they are held once however the splits are cut below.
+    const features = t.features;
+    t.features = new Float64Array(0);
+    return { n: t.n, d: t.featureNames.length, features, y, group, meta: { line: t.lines, ...(attribute ? { attribute } : {}) } };
   };
 
-  const rows = { train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test) };
+  const rows: Record<'train' | 'val' | 'test', EncodedRows | undefined> = {
+    train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test),
+  };
   // Columns chosen automatically are checked for a label leak; columns the user named are trusted (the override).
   if (featureChoice.how === 'numeric') {
-    const proxy = findLabelProxy(rows.train.features, rows.train.n, trainTable.featureNames, rows.train.y, classNames.length);
+    const { features, n, y } = rows.train!;
+    const proxy = findLabelProxy(features, n, trainTable.featureNames, y, classNames.length);
     if (proxy) {
       throw new DataValidationError(
         { file: spec.train, column: proxy.column },
@@ -88,7 +94,7 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   }
   const carved = (['val', 'test'] as const).filter((name) => rows[name] === undefined);
   if (carved.length > 0) {
-    const all = rows.train;
+    const all = rows.train!;
     const parts = stratifiedSplit(all.group ?? all.y, [spec.fractions.train, ...carved.map((name) => spec.fractions[name])], spec.seed);
     rows.train = subsetRows(all, parts[0]);
     carved.forEach((name, k) => (rows[name] = subsetRows(all, parts[k + 1])));
@@ -97,14 +103,20 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     if (rows[name]!.n === 0) throw new DataValidationError({ file: spec[name] ?? spec.train }, `the ${name} split is empty (too few rows for the split fractions)`);
   }
   const trainCounts = new Int32Array(classNames.length);
-  rows.train.y.forEach((c) => trainCounts[c]++);
+  rows.train!.y.forEach((c) => trainCounts[c]++);
   const absent = classNames.find((_, c) => trainCounts[c] === 0);
   if (absent !== undefined) throw new DataValidationError({ file: labelFile, column: spec.labelColumn }, `class "${absent}" has no example in the training split`);
 
-  const standardization = fitStandardization(rows.train.features, rows.train.n, rows.train.d);
-  const input: InputSpec = { kind: 'features', dim: rows.train.d, featureNames: trainTable.featureNames, preprocessing: standardization };
+  const standardization = fitStandardization(rows.train!.features, rows.train!.n, rows.train!.d);
+  const input: InputSpec = { kind: 'features', dim: rows.train!.d, featureNames: trainTable.featureNames, preprocessing: standardization };
   const groupNames = groupValues
     ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => `${spec.labelColumn}=${cls} · ${spec.attributeColumn}=${a}`)) : []);
+  // One split at a time, each split's float64 rows let go once its float32 copies exist: peak ≈ one extra copy.
+  const standardized = (name: 'train' | 'val' | 'test') => {
+    const split = standardizedSplit(rows[name]!, standardization);
+    rows[name] = undefined;
+    return split;
+  };
   return {
     featureChoice,
     name: `${spec.kind}:${basename(spec.train)}`,
@@ -112,8 +124,8 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     classNames,
     groupNames,
     input,
-    train: standardizedSplit(rows.train, standardization),
-    val: standardizedSplit(rows.val!, standardization),
-    test: standardizedSplit(rows.test!, standardization),
+    train: standardized('train'),
+    val: standardized('val'),
+    test: standardized('test'),
   };
 }
