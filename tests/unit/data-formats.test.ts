@@ -233,3 +233,16 @@ describe('--data forms for Parquet and npy', () => {
     expect(() => parseDataFlag('a.csv', { labels: 'm.csv' })).toThrow(/--labels is for npy features only/);
   });
 });
+
+describe('feature cells', () => {
+  it('the hand-written decimal scan accepts exactly the decimal grammar (finite values)', async () => {
+    const { readFeature } = await import('../../trainer/src/data/cells.js');
+    const fc = (await import('fast-check')).default;
+    const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+    const text = fc.array(fc.constantFrom(...'0123456789+-.eE x'), { maxLength: 8 }).map((a) => a.join(''));
+    fc.assert(fc.property(text, (s) => {
+      const t = s.trim();
+      return t === '' || (typeof readFeature(s) === 'number') === (DECIMAL.test(t) && Number.isFinite(Number(t)));
+    }), { numRuns: 20_000 });
+  });
+});

@@ -35,7 +35,7 @@ function innerNewlines(fields: string[]): number {
 export async function openCsv(file: string): Promise<RowSource> {
   const handle = await openFile(file);
   const { size } = await handle.stat();
-  const input = handle.createReadStream();
+  const input = handle.createReadStream({ highWaterMark: 1 << 20 });
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Records are taken as csv-parse produces them (on_record), chunk by chunk: a parse error then comes after every
   // record before it, and no more of the file is read than the consumer asks for.

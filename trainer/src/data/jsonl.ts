@@ -54,7 +54,7 @@ function lineCells(text: string, file: string, row: number, columns: string[] | 
 export async function openJsonl(file: string): Promise<RowSource> {
   const handle = await openFile(file);
   const { size } = await handle.stat();
-  const input = handle.createReadStream({ encoding: 'utf8' });
+  const input = handle.createReadStream({ encoding: 'utf8', highWaterMark: 1 << 20 });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })[Symbol.asyncIterator]();
   let row = 0, bytesRead = 0;
   const close = async () => {
