@@ -26,6 +26,15 @@ export interface ExtractedTable {
  * with no part are not checked.
  */
 export async function extractTable(table: TableStream, roles: ColumnRoles, featureNames: readonly string[]): Promise<ExtractedTable> {
+  try {
+    return await extractRows(table, roles, featureNames);
+  } finally {
+    // Also when a column is missing before any row is read: the reader closes its file.
+    await table.rest.return?.();
+  }
+}
+
+async function extractRows(table: TableStream, roles: ColumnRoles, featureNames: readonly string[]): Promise<ExtractedTable> {
   const { file } = table;
   const label = columnIndex(table, roles.labelColumn, 'label');
   const group = roles.groupColumn === undefined ? -1 : columnIndex(table, roles.groupColumn, 'group');
