@@ -101,6 +101,8 @@ describe('every format reads the same table to the same Dataset', () => {
       const npy = files((n, t) => writeNpy(`${dtype}-${n}`, t, dtype), 'npy');
       loaded[`npy-${dtype}`] = await loadDataset({ kind: 'npy', ...npy, labels: labels.train, valLabels: labels.val, testLabels: labels.test, ...roles });
     }
+    // Split files in other formats than --data are read by their extension.
+    loaded.mixed = await loadDataset({ kind: 'csv', train: path('train.csv'), val: path('val.parquet'), test: path('test.jsonl'), ...roles });
     // A companion in another format is read by its extension.
     const npy = files((n, t) => writeNpy(`mixed-${n}`, t, 'f8'), 'npy');
     const parquetLabels = files((n, t) => writeParquet(`labels-${n}`, t, 'list'), 'parquet');
