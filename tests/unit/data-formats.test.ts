@@ -160,6 +160,21 @@ describe('streaming', () => {
     expect((await failure({ kind: 'csv', train: path('long-ragged.csv') })).message).toBe(`${path('long-ragged.csv')}: row 2002: 2 fields, but the header has 3 columns`);
   });
 
+  it('splits permute the rows in place: each part a view of one buffer, rows in part order', async () => {
+    const { partitionRows } = await import('../../trainer/src/data/encoded-rows.js');
+    const n = 7, d = 2;
+    const features = Float64Array.from({ length: n * d }, (_, k) => 10 * Math.floor(k / d) + (k % d));
+    const rows = { n, d, features, y: Int32Array.from({ length: n }, (_, i) => i), group: null, meta: { line: Int32Array.from({ length: n }, (_, i) => i + 2) } };
+    const parts = [Int32Array.of(0, 3, 4, 6), Int32Array.of(2, 5), Int32Array.of(1)];
+    const [a, b, c] = partitionRows(rows, parts);
+    expect([...a.features]).toEqual([0, 1, 30, 31, 40, 41, 60, 61]);
+    expect([...b.features]).toEqual([20, 21, 50, 51]);
+    expect([...c.features]).toEqual([10, 11]);
+    expect([...b.y, ...b.meta.line]).toEqual([2, 5, 4, 7]);
+    expect(a.features.buffer).toBe(features.buffer);
+    expect(() => partitionRows({ ...rows, features: new Float64Array(n * d) }, [Int32Array.of(0)])).toThrow(/the parts hold 1 rows, the table 7/);
+  });
+
   it('a growable array keeps every value across chunk boundaries', () => {
     const g = new Growable((n) => new Float64Array(n), 0, 7);
     for (let i = 0; i < 100; i++) g.push(i / 2);
@@ -222,6 +237,8 @@ describe('errors name the file, row and column in every format', () => {
     expect(where(await failure({ kind: 'jsonl', train: path('late.jsonl') }))).toEqual({ file: path('late.jsonl'), row: 3, column: 'f' });
     writeFileSync(path('crlf.csv'), 'f,label\r\n1,a\r\n"x\r\ny",b\r\n2,1,c\r\n');
     expect((await failure({ kind: 'csv', train: path('crlf.csv') })).message).toBe(`${path('crlf.csv')}: row 5: 3 fields, but the header has 2 columns`);
+    writeFileSync(path('inner-quote.csv'), 'f,label\n1,a\n2,b"c\n');
+    expect((await failure({ kind: 'csv', train: path('inner-quote.csv') })).message).toBe(`${path('inner-quote.csv')}: row 3: a quote inside an unquoted field (quote the whole field and double the quote: "a""b")`);
   });
 });
 

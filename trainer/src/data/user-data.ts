@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { InputSpec } from '../../../shared/src/index.js';
 import { recode, sortedCategories } from './categories.js';
-import { standardizedSplit, subsetRows, type EncodedRows } from './encoded-rows.js';
+import { partitionRows, standardizedSplit, type EncodedRows } from './encoded-rows.js';
 import { DataValidationError } from './errors.js';
 import { chooseFeatures, type ColumnRoles, type FeatureChoice } from './columns.js';
 import { extractTable, type ExtractedTable } from './extract.js';
@@ -96,8 +96,9 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   if (carved.length > 0) {
     const all = rows.train!;
     const parts = stratifiedSplit(all.group ?? all.y, [spec.fractions.train, ...carved.map((name) => spec.fractions[name])], spec.seed);
-    rows.train = subsetRows(all, parts[0]);
-    carved.forEach((name, k) => (rows[name] = subsetRows(all, parts[k + 1])));
+    const [train, ...others] = partitionRows(all, parts);
+    rows.train = train;
+    carved.forEach((name, k) => (rows[name] = others[k]));
   }
   for (const name of ['train', 'val', 'test'] as const) {
     if (rows[name]!.n === 0) throw new DataValidationError({ file: spec[name] ?? spec.train }, `the ${name} split is empty (too few rows for the split fractions)`);
