@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../../trainer/src/data/csv.js';
 import { DataValidationError, loadDataset, type DataSpecInput } from '../../trainer/src/data/index.js';
+import { readRawTable } from '../../trainer/src/data/raw-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mat-edge-validation-'));
 function file(name: string, text: string): string {
@@ -96,8 +96,8 @@ describe('user data validation names file, row and column', () => {
 });
 
 describe('CSV parser', () => {
-  it('handles quotes, escaped quotes, embedded newlines, CRLF, a BOM and blank lines', () => {
-    const table = parseCsv('\uFEFFa,"b ""B""",c\r\n"1,5","x\ny",3\r\n\r\n4,,6', 'q.csv');
+  it('handles quotes, escaped quotes, embedded newlines, CRLF, a BOM and blank lines', async () => {
+    const table = await readRawTable(file('q.csv', '\uFEFFa,"b ""B""",c\r\n"1,5","x\ny",3\r\n\r\n4,,6'), 'csv');
     expect(table.columns).toEqual(['a', 'b "B"', 'c']);
     expect(table.rows).toEqual([{ line: 2, cells: ['1,5', 'x\ny', '3'] }, { line: 5, cells: ['4', '', '6'] }]);
   });

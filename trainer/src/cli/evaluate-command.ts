@@ -19,6 +19,10 @@ export interface EvaluateOptions {
   attributeColumn?: string;
   val?: string;
   test?: string;
+  /** npy data: the companion tables (labels, groups, attributes) of the train, val and test arrays. */
+  labels?: string;
+  valLabels?: string;
+  testLabels?: string;
   /** Rows per onnxruntime `session.run`. */
   batchSize?: number;
 }
@@ -60,6 +64,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const flag = o.data ?? manifest.dataset.name;
   const spec = parseDataFlag(flag, {
     labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
+    labels: o.labels, valLabels: o.valLabels, testLabels: o.testLabels,
     // The bundle's own features, by name: a table's other columns are not read.
     featureColumns: manifest.input.kind === 'features' && isTableFlag(flag) ? manifest.input.featureNames : undefined,
   });
@@ -154,13 +159,16 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description("run a bundle's model.onnx (onnxruntime-web) on a labelled split: accuracy, worst-group accuracy, per group, score distributions")
     .argument('<bundleDir>', 'bundle folder (manifest.json, model.onnx, memorization.json, …)')
-    .option('--data <source>', "colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE (default: the manifest's dataset)")
+    .option('--data <source>', "colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE | parquet:FILE | npy:FILE (default: the manifest's dataset)")
     .option('--split <name>', 'val | test', choice('--split', ['val', 'test'] as const), 'test')
     .option('--limit <n>', 'only the first n examples of the split', intOption('--limit', 1))
-    .option('--val <file>', 'validation file for csv/jsonl data (else carved from --data)')
-    .option('--test <file>', 'test file for csv/jsonl data (else carved from --data)')
-    .option('--label-column <name>', 'label column of csv/jsonl data')
-    .option('--group-column <name>', 'true group column of csv/jsonl data')
+    .option('--val <file>', 'validation file of user data, same kind as --data (else carved from --data)')
+    .option('--test <file>', 'test file of user data, same kind as --data (else carved from --data)')
+    .option('--labels <file>', 'npy data: the companion table (CSV, JSONL or Parquet) of the --data array')
+    .option('--val-labels <file>', 'npy data: the companion table of --val')
+    .option('--test-labels <file>', 'npy data: the companion table of --test')
+    .option('--label-column <name>', 'label column of user data')
+    .option('--group-column <name>', 'true group column of user data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
     .option('--json', 'print the result as one JSON object')
     .action(async (dir: string, opts) => {

@@ -37,3 +37,36 @@ export function terminalProgress(): Progress {
     },
   };
 }
+
+/** One line of `--json` progress on stderr. */
+export type ProgressEvent =
+  | { event: 'start' | 'progress' | 'finish'; task: string; done: number; total: number; elapsed_s: number; info?: Record<string, number | string> }
+  | { event: 'log'; message: string; elapsed_s: number };
+
+/**
+ * `--json` progress: one JSON object per line (task start, ticks at most one per `minIntervalMs` per task, finish,
+ * log lines), so that a pipeline can follow a long run while stdout keeps only the final summary.
+ * @example {"event":"progress","task":"XRM","done":1200,"total":5000,"elapsed_s":41.2,"info":{"flip":0.07}}
+ */
+export function jsonProgress(write: (line: string) => void = (line) => process.stderr.write(line), minIntervalMs = 1000, now = () => performance.now()): Progress {
+  const t0 = now();
+  const seconds = (t: number) => Math.round((t - t0) / 10) / 100;
+  const emit = (e: ProgressEvent) => write(`${JSON.stringify(e)}\n`);
+  return {
+    log: (message) => emit({ event: 'log', message, elapsed_s: seconds(now()) }),
+    task(task, total) {
+      let last = now(), done = 0;
+      emit({ event: 'start', task, done, total, elapsed_s: seconds(last) });
+      return {
+        tick(n, info) {
+          done = n;
+          const t = now();
+          if (t - last < minIntervalMs && n < total) return;
+          last = t;
+          emit({ event: 'progress', task, done, total, elapsed_s: seconds(t), ...(info && Object.keys(info).length ? { info } : {}) });
+        },
+        done: () => emit({ event: 'finish', task, done, total, elapsed_s: seconds(now()) }),
+      };
+    },
+  };
+}

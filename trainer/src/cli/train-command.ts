@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { describeFeatureChoice, loadDataset, parseDataFlag } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
-import { silentProgress } from '../pipeline/progress.js';
 import { algorithmList, bundleName, choice, columnList, defaultTag, intOption } from './options.js';
-import { terminalProgress } from './progress-bar.js';
+import { jsonProgress, terminalProgress } from './progress-bar.js';
 
 export function printSummary(s: TrainSummary): void {
   const pct = (v: number | null) => (v === null ? '  —  ' : (100 * v).toFixed(1).padStart(5));
@@ -20,13 +19,16 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('run XRM, the chosen algorithms and baselines; select on validation worst-group accuracy; write model bundles')
-    .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE', 'colored-mnist')
-    .option('--val <file>', 'validation file for csv/jsonl data (else carved from --data)')
-    .option('--test <file>', 'test file for csv/jsonl data (else carved from --data)')
-    .option('--label-column <name>', 'label column of csv/jsonl data (default: label)')
-    .option('--group-column <name>', 'true group column of csv/jsonl data')
+    .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE | parquet:FILE | npy:FILE (or a FILE ending in .csv, .jsonl, .parquet, .npy)', 'colored-mnist')
+    .option('--val <file>', 'validation file of user data, same kind as --data (a table\'s format follows its extension); else carved from --data')
+    .option('--test <file>', 'test file of user data (as --val); else carved from --data')
+    .option('--labels <file>', 'npy data: the companion table (CSV, JSONL or Parquet, row i annotating row i of the array) holding the label, group, attribute and id columns; the array\'s columns are features f0…f{d−1}')
+    .option('--val-labels <file>', 'npy data: the companion table of --val')
+    .option('--test-labels <file>', 'npy data: the companion table of --test')
+    .option('--label-column <name>', 'label column of user data (default: label)')
+    .option('--group-column <name>', 'true group column of user data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
-    .option('--id-column <name>', 'row id column of csv/jsonl data (never a feature)')
+    .option('--id-column <name>', 'row id column of user data (never a feature)')
     .option('--feature-columns <list>', 'feature columns, comma-separated names, ranges (f0-f391) or globs (emb_*); default: every numeric column without a role, refusing one that alone predicts the label', columnList('--feature-columns'))
     .option('--ignore-columns <list>', 'columns never used as features (same forms)', columnList('--ignore-columns'))
     .option('--limit <n>', 'use only the first n examples of each split (smoke runs; any data)', intOption('--limit', 10))
@@ -46,15 +48,18 @@ export function registerTrain(program: Command): void {
     .option('--name <name>', 'bundle ids are <algorithm>-<name> (default from the data: cmnist, synthetic, the file name)', bundleName)
     .option('--tag <tag>', 'old spelling of --name', bundleName)
     .option('--replace', 'overwrite a bundle folder that holds a model of other data (refused otherwise)')
-    .option('--json', 'print the summary as JSON on stdout (no progress bars)')
+    .option('--json', 'print the summary as JSON on stdout; progress as JSON lines on stderr ({"event":"start|progress|finish|log","task","done","total","elapsed_s"})')
     .action(async (opts) => {
       const spec = parseDataFlag(opts.data, {
         labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
         idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns,
-        val: opts.val, test: opts.test, ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
+        val: opts.val, test: opts.test, labels: opts.labels, valLabels: opts.valLabels, testLabels: opts.testLabels,
+        ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
       });
+      // --json: stdout holds only the final summary; progress goes to stderr as JSON lines.
+      const progress = opts.json ? jsonProgress() : terminalProgress();
       const data = await loadDataset(spec);
-      if (data.featureChoice) console.error(describeFeatureChoice(data.featureChoice));
+      if (data.featureChoice) progress.log(describeFeatureChoice(data.featureChoice));
       const summary = await trainPipeline({
         data,
         algorithms: opts.algorithms,
@@ -70,7 +75,7 @@ export function registerTrain(program: Command): void {
         exemplars: opts.exemplars,
         publishSamples: opts.publishSamples,
         steps: opts.steps,
-        progress: opts.json ? silentProgress : terminalProgress(),
+        progress,
       });
       if (opts.json) console.log(JSON.stringify({ ...summary, bundles: summary.bundles.map((b) => ({ id: b.manifest.model.id, dir: b.dir, test: b.manifest.metrics.test })) }, null, 2));
       else printSummary(summary);

@@ -1,3 +1,5 @@
+import { int32s } from './growable.js';
+
 const INTEGER = /^[+-]?\d+$/;
 
 /**
@@ -9,4 +11,45 @@ export function sortedCategories(values: Iterable<string>): string[] {
   const unique = [...new Set(values)];
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return unique.every((v) => INTEGER.test(v)) ? unique.sort((a, b) => Number(a) - Number(b) || byText(a, b)) : unique.sort(byText);
+}
+
+/** A category column read as a stream: each distinct value kept once, each row as the index of its value. */
+export class CategoryCodes {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly codes;
+
+  constructor(sizeHint = 0) {
+    this.codes = int32s(sizeHint);
+  }
+
+  add(value: string): void {
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.index.set(value, code);
+      this.values.push(value);
+    }
+    this.codes.push(code);
+  }
+
+  finish(): Categories {
+    return { values: this.values, codes: this.codes.toArray() };
+  }
+}
+
+/** Category values as read: the distinct values (first-seen order) and each row's index into them. */
+export interface Categories {
+  values: string[];
+  codes: Int32Array;
+}
+
+/**
+ * Each row's category as an index into `names` (a superset of the values read, e.g. every split's values sorted).
+ * @example recode(['a', 'b'], { values: ['b', 'a'], codes: Int32Array.of(0, 1, 0) }) // Int32Array [1, 0, 1]
+ */
+export function recode(names: readonly string[], categories: Categories): Int32Array {
+  const index = new Map(names.map((name, k) => [name, k]));
+  const map = Int32Array.from(categories.values, (v) => index.get(v)!);
+  return Int32Array.from(categories.codes, (c) => map[c]);
 }

@@ -12,14 +12,42 @@ export interface EncodedRows {
   meta: Record<string, Int32Array>;
 }
 
-/** The rows at `indices`, in that order. */
-export function subsetRows(rows: EncodedRows, indices: Int32Array): EncodedRows {
-  const { d } = rows;
-  const features = new Float64Array(indices.length * d);
-  indices.forEach((i, k) => features.set(rows.features.subarray(i * d, (i + 1) * d), k * d));
-  const pick = (a: Int32Array) => Int32Array.from(indices, (i) => a[i]);
-  const meta = Object.fromEntries(Object.entries(rows.meta).map(([key, values]) => [key, pick(values)]));
-  return { n: indices.length, d, features, y: pick(rows.y), group: rows.group && pick(rows.group), meta };
+/**
+ * The rows of each part (index lists that together hold every row once), in that order. The features are permuted in
+ * place and each part's are a view of the one buffer, so a split costs no second copy of a large table; `rows` is
+ * consumed.
+ */
+export function partitionRows(rows: EncodedRows, parts: readonly Int32Array[]): EncodedRows[] {
+  const { n, d, features } = rows;
+  // Row k of the result is row order[k] of the input: follow each cycle of the permutation with one row of scratch.
+  const order = new Int32Array(n);
+  let at = 0;
+  for (const part of parts) {
+    order.set(part, at);
+    at += part.length;
+  }
+  if (at !== n) throw new Error(`partitionRows: the parts hold ${at} rows, the table ${n}`);
+  const done = new Uint8Array(n), scratch = new Float64Array(d);
+  const row = (i: number) => features.subarray(i * d, (i + 1) * d);
+  for (let start = 0; start < n; start++) {
+    if (done[start]) continue;
+    scratch.set(row(start));
+    let to = start;
+    for (let from = order[to]; from !== start; to = from, from = order[to]) {
+      features.copyWithin(to * d, from * d, (from + 1) * d);
+      done[to] = 1;
+    }
+    row(to).set(scratch);
+    done[to] = 1;
+  }
+  let first = 0;
+  return parts.map((part) => {
+    const pick = (a: Int32Array) => Int32Array.from(part, (i) => a[i]);
+    const meta = Object.fromEntries(Object.entries(rows.meta).map(([key, values]) => [key, pick(values)]));
+    const view = features.subarray(first * d, (first + part.length) * d);
+    first += part.length;
+    return { n: part.length, d, features: view, y: pick(rows.y), group: rows.group && pick(rows.group), meta };
+  });
 }
 
 /** A split whose x is the standardised features, computed by the same `preprocess` the worker runs on requests. */

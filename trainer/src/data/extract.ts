@@ -1,28 +1,41 @@
+import { CategoryCodes, type Categories } from './categories.js';
 import { parseCategory, readFeature } from './cells.js';
 import { columnIndex, type ColumnRoles } from './columns.js';
 import { DataValidationError } from './errors.js';
-import type { Cell, RawTable } from './raw-table.js';
+import { float64s, int32s } from './growable.js';
+import { allRows, type TableStream } from './raw-table.js';
 
-/** A file's checked contents: raw (unstandardised) features and category values as text. */
+/** A file's checked contents: raw (unstandardised) features and category values as indices into what was read. */
 export interface ExtractedTable {
   file: string;
   n: number;
   featureNames: string[];
   /** [n × d] row-major raw values. */
   features: Float64Array;
-  labels: string[];
-  groups: string[] | null;
-  attributes: string[] | null;
+  labels: Categories;
+  groups: Categories | null;
+  attributes: Categories | null;
   /** 1-based line of each row in `file`. */
   lines: Int32Array;
 }
 
 /**
- * Checks every cell of a table and splits it into features (the columns `featureNames` names, in that order: the
- * training file's choice), labels and optional groups/attributes. Columns with no part are not read.
+ * Reads a table to its end, checking every cell it uses, and splits it into features (the columns `featureNames`
+ * names, in that order: the training file's choice), labels and optional groups/attributes. Features go straight into
+ * one growable Float64Array and categories into indices, so a row's cells are dropped as soon as it is read; columns
+ * with no part are not checked.
  */
-export function extractTable(table: RawTable, roles: ColumnRoles, featureNames: readonly string[]): ExtractedTable {
-  const { file, rows } = table;
+export async function extractTable(table: TableStream, roles: ColumnRoles, featureNames: readonly string[]): Promise<ExtractedTable> {
+  try {
+    return await extractRows(table, roles, featureNames);
+  } finally {
+    // Also when a column is missing before any row is read: the reader closes its file.
+    await table.rest.return?.();
+  }
+}
+
+async function extractRows(table: TableStream, roles: ColumnRoles, featureNames: readonly string[]): Promise<ExtractedTable> {
+  const { file } = table;
   const label = columnIndex(table, roles.labelColumn, 'label');
   const group = roles.groupColumn === undefined ? -1 : columnIndex(table, roles.groupColumn, 'group');
   const attribute = roles.attributeColumn === undefined ? -1 : columnIndex(table, roles.attributeColumn, 'attribute');
@@ -30,28 +43,31 @@ export function extractTable(table: RawTable, roles: ColumnRoles, featureNames: 
   if (missing !== undefined) throw new DataValidationError({ file, column: missing }, 'feature column of the training file is missing');
   const order = featureNames.map((name) => table.columns.indexOf(name));
   const d = order.length;
-  const features = new Float64Array(rows.length * d);
-  const labels: string[] = [], groups: string[] = [], attributes: string[] = [];
-  const category = (cells: Cell[], j: number, row: number) => parseCategory(cells[j], { file, row, column: table.columns[j] });
-  // Row by row, so that the error reported is the first one in the file.
-  rows.forEach(({ line, cells }, i) => {
-    labels.push(category(cells, label, line));
-    if (group >= 0) groups.push(category(cells, group, line));
-    if (attribute >= 0) attributes.push(category(cells, attribute, line));
+  const hint = table.rowsHint;
+  const features = float64s(hint * d);
+  const labels = new CategoryCodes(hint), groups = new CategoryCodes(hint), attributes = new CategoryCodes(hint);
+  const lines = int32s(hint);
+  // Row by row, in file order, so that the error reported is the first one in the file.
+  for await (const { line, cells } of allRows(table)) {
+    const category = (j: number) => parseCategory(cells[j], { file, row: line, column: table.columns[j] });
+    labels.add(category(label));
+    if (group >= 0) groups.add(category(group));
+    if (attribute >= 0) attributes.add(category(attribute));
     for (let k = 0; k < d; k++) {
       const value = readFeature(cells[order[k]]);
       if (typeof value === 'string') throw new DataValidationError({ file, row: line, column: table.columns[order[k]] }, value);
-      features[i * d + k] = value;
+      features.push(value);
     }
-  });
+    lines.push(line);
+  }
   return {
     file,
-    n: rows.length,
+    n: lines.length,
     featureNames: [...featureNames],
-    features,
-    labels,
-    groups: group < 0 ? null : groups,
-    attributes: attribute < 0 ? null : attributes,
-    lines: Int32Array.from(rows, (r) => r.line),
+    features: features.toArray(),
+    labels: labels.finish(),
+    groups: group < 0 ? null : groups.finish(),
+    attributes: attribute < 0 ? null : attributes.finish(),
+    lines: lines.toArray(),
   };
 }

@@ -15,7 +15,9 @@ export { row, type Dataset, type Split } from './types.js';
 /** Spec fields a CLI adds to the `--data` string from its own flags; undefined values are ignored. */
 export type DataFlagOptions = Partial<Omit<z.input<typeof TableSpec>, 'kind' | 'train'>> & Pick<z.input<typeof ColoredMnistSpec>, 'limit'>;
 
-const FLAG_FORMS = 'colored-mnist[:default|inverse|mcolor|v3], colored-fashion-mnist[:variant], synthetic[:noiseStd], csv:PATH, jsonl:PATH (or a PATH ending in .csv or .jsonl)';
+const FLAG_FORMS = 'colored-mnist[:default|inverse|mcolor|v3], colored-fashion-mnist[:variant], synthetic[:noiseStd], csv:PATH, jsonl:PATH, parquet:PATH, npy:PATH (or a PATH ending in .csv, .jsonl, .parquet or .npy)';
+
+const TABLE_KINDS: readonly string[] = TableSpec.def.shape.kind.options;
 
 function parseSpec(input: unknown, what: string): DataSpec {
   const result = DataSpec.safeParse(input);
@@ -31,16 +33,15 @@ function flagFields(flag: string): Record<string, unknown> {
     return { kind: 'colored-mnist', source: head === 'colored-mnist' ? 'mnist' : 'fashion-mnist', variant: rest };
   }
   if (head === 'synthetic') return { kind: 'synthetic', noiseStd: rest === undefined ? undefined : Number(rest) };
-  if ((head === 'csv' || head === 'jsonl') && rest) return { kind: head, train: rest };
-  const extension = /\.(csv|jsonl)$/i.exec(flag);
+  if (TABLE_KINDS.includes(head) && rest) return { kind: head, train: rest };
+  const extension = /\.(csv|jsonl|parquet|npy)$/i.exec(flag);
   if (extension) return { kind: extension[1].toLowerCase(), train: flag };
   throw new Error(`unknown data source "${flag}"; expected ${FLAG_FORMS}`);
 }
 
-/** True when a `--data` string names a user table (CSV/JSONL), the only kind that takes column options. */
+/** True when a `--data` string names user data (CSV, JSONL, Parquet, npy), the only kind that takes column options. */
 export function isTableFlag(flag: string): boolean {
-  const kind = flagFields(flag).kind;
-  return kind === 'csv' || kind === 'jsonl';
+  return TABLE_KINDS.includes(String(flagFields(flag).kind));
 }
 
 /**
@@ -67,6 +68,8 @@ export async function loadDataset(input: DataSpecInput): Promise<Dataset> {
       return limited(buildSynthetic(spec), spec.limit);
     case 'csv':
     case 'jsonl':
+    case 'parquet':
+    case 'npy':
       return limited(await loadUserData(spec), spec.limit);
   }
 }

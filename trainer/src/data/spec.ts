@@ -28,13 +28,24 @@ export const SplitFractions = z
   .strictObject({ train: Fraction, val: Fraction, test: Fraction })
   .refine((f) => Math.abs(f.train + f.val + f.test - 1) < 1e-9, 'train, val and test fractions must sum to 1');
 
-/** User data: one file split by a seeded stratified split, or separate files per split (a missing split is carved out of train). */
+const File = z.string().min(1);
+
+/**
+ * User data: one file split by a seeded stratified split, or separate files per split (a missing split is carved out
+ * of train). `csv`, `jsonl` and `parquet` files hold features and labels; an `npy` file holds only the [n, d] features
+ * (named f0…f{d−1}) and its companion table (`labels`, `valLabels`, `testLabels`: CSV, JSONL or Parquet, same row
+ * count) the label, group, attribute and id columns.
+ */
 export const TableSpec = z
   .strictObject({
-    kind: z.enum(['csv', 'jsonl']),
-    train: z.string().min(1),
-    val: z.string().min(1).optional(),
-    test: z.string().min(1).optional(),
+    kind: z.enum(['csv', 'jsonl', 'parquet', 'npy']),
+    train: File,
+    val: File.optional(),
+    test: File.optional(),
+    /** Companion tables of npy features, row i annotating row i. */
+    labels: File.optional(),
+    valLabels: File.optional(),
+    testLabels: File.optional(),
     labelColumn: Column.default('label'),
     groupColumn: Column.optional(),
     /** A spurious attribute; without a group column the true group is label × attribute. */
@@ -55,7 +66,16 @@ export const TableSpec = z
       return new Set(columns).size === columns.length;
     },
     'label, group, attribute and id columns must be different columns',
-  );
+  )
+  .superRefine((s, ctx) => {
+    const companions = [['labels', 'train', '--labels'], ['valLabels', 'val', '--val-labels'], ['testLabels', 'test', '--test-labels']] as const;
+    for (const [key, split, flag] of companions) {
+      if (s.kind !== 'npy' && s[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${flag} is for npy features only (a ${s.kind} file holds its own labels)` });
+      if (s.kind === 'npy' && s[split] !== undefined && s[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `npy features need their labels: ${flag} FILE (CSV, JSONL or Parquet with the same row count)` });
+      }
+    }
+  });
 
 /** Every data source the trainer can load; parse CLI or config input with it before anything is read. */
 export const DataSpec = z.discriminatedUnion('kind', [ColoredMnistSpec, SyntheticSpec, TableSpec]);

@@ -1,25 +1,48 @@
 import { basename } from 'node:path';
 import type { InputSpec } from '../../../shared/src/index.js';
-import { sortedCategories } from './categories.js';
-import { standardizedSplit, subsetRows, type EncodedRows } from './encoded-rows.js';
+import { recode, sortedCategories } from './categories.js';
+import { partitionRows, standardizedSplit, type EncodedRows } from './encoded-rows.js';
 import { DataValidationError } from './errors.js';
-import { chooseFeatures } from './columns.js';
+import { chooseFeatures, type ColumnRoles, type FeatureChoice } from './columns.js';
 import { extractTable, type ExtractedTable } from './extract.js';
 import { findLabelProxy } from './label-proxy.js';
-import { readRawTable } from './raw-table.js';
+import { chooseNpyFeatures, extractNpy } from './npy-table.js';
+import { openTable, tableFormatOf, type TableFormat } from './raw-table.js';
 import type { TableSpec } from './spec.js';
 import { fitStandardization } from './standardize.js';
 import { stratifiedSplit } from './stratified-split.js';
 import type { Dataset } from './types.js';
 
-function indicesIn(names: string[], values: string[]): Int32Array {
-  const index = new Map(names.map((name, k) => [name, k]));
-  return Int32Array.from(values, (v) => index.get(v)!);
+const COMPANION = { train: 'labels', val: 'valLabels', test: 'testLabels' } as const;
+
+/** The training file's features (chosen on its first rows) and its rows, read as a stream. */
+async function readTrain(spec: TableSpec, roles: ColumnRoles): Promise<{ featureChoice: FeatureChoice; table: ExtractedTable }> {
+  if (spec.kind === 'npy') {
+    const featureChoice = await chooseNpyFeatures(spec.train, roles);
+    return { featureChoice, table: await extractNpy(spec.train, spec.labels!, roles, featureChoice.features) };
+  }
+  const stream = await openTable(spec.train, spec.kind);
+  let featureChoice: FeatureChoice;
+  try {
+    featureChoice = chooseFeatures(stream, roles);
+  } catch (err) {
+    await stream.rest.return?.();
+    throw err;
+  }
+  return { featureChoice, table: await extractTable(stream, roles, featureChoice.features) };
+}
+
+/** A validation or test file, read with the training file's features. */
+async function readSplit(spec: TableSpec, name: 'val' | 'test', roles: ColumnRoles, featureNames: string[]): Promise<ExtractedTable> {
+  const file = spec[name]!;
+  if (spec.kind === 'npy') return extractNpy(file, spec[COMPANION[name]]!, roles, featureNames);
+  return extractTable(await openTable(file, tableFormatOf(file, spec.kind as TableFormat)), roles, featureNames);
 }
 
 /**
- * Loads user CSV/JSONL data (checked cell by cell, errors naming file, row and column), splits it when split files are missing,
- * and standardises features with training-split statistics.
+ * Loads user data — CSV, JSONL, Parquet, or .npy features with a companion table — read as streams and checked cell
+ * by cell (errors naming file, row and column), splits it when split files are missing, and standardises features
+ * with training-split statistics.
  * @example await loadUserData(TableSpec.parse({ kind: 'csv', train: 'data.csv', attributeColumn: 'place' }))
  */
 export async function loadUserData(spec: TableSpec): Promise<Dataset> {
@@ -27,36 +50,40 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     labelColumn: spec.labelColumn, groupColumn: spec.groupColumn, attributeColumn: spec.attributeColumn,
     idColumn: spec.idColumn, featureColumns: spec.featureColumns, ignoreColumns: spec.ignoreColumns,
   };
-  const trainRaw = await readRawTable(spec.train, spec.kind);
-  const featureChoice = chooseFeatures(trainRaw, roles);
-  const trainTable = extractTable(trainRaw, roles, featureChoice.features);
+  const { featureChoice, table: trainTable } = await readTrain(spec, roles);
   const given: Partial<Record<'val' | 'test', ExtractedTable>> = {};
   for (const name of ['val', 'test'] as const) {
-    const file = spec[name];
-    if (file !== undefined) given[name] = extractTable(await readRawTable(file, spec.kind), roles, trainTable.featureNames);
+    if (spec[name] !== undefined) given[name] = await readSplit(spec, name, roles, trainTable.featureNames);
   }
   const tables = [trainTable, given.val, given.test].filter((t) => t !== undefined);
 
   // Category indices over every file, so that ids agree across splits.
-  const classNames = sortedCategories(tables.flatMap((t) => t.labels));
+  const labelFile = spec.kind === 'npy' ? spec.labels! : spec.train;
+  const classNames = sortedCategories(tables.flatMap((t) => t.labels.values));
   if (classNames.length < 2) {
-    throw new DataValidationError({ file: spec.train, column: spec.labelColumn }, `needs at least 2 classes, found ${classNames.length} (${classNames.join(', ')})`);
+    throw new DataValidationError({ file: labelFile, column: spec.labelColumn }, `needs at least 2 classes, found ${classNames.length} (${classNames.join(', ')})`);
   }
-  const groupValues = spec.groupColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.groups!));
-  const attributeValues = spec.attributeColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.attributes!));
+  const groupValues = spec.groupColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.groups!.values));
+  const attributeValues = spec.attributeColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.attributes!.values));
   const encode = (t: ExtractedTable): EncodedRows => {
-    const y = indicesIn(classNames, t.labels);
-    const attribute = attributeValues && indicesIn(attributeValues, t.attributes!);
+    const y = recode(classNames, t.labels);
+    const attribute = attributeValues && recode(attributeValues, t.attributes!);
     let group: Int32Array | null = null;
-    if (groupValues) group = indicesIn(groupValues, t.groups!);
+    if (groupValues) group = recode(groupValues, t.groups!);
     else if (attribute) group = Int32Array.from(y, (yi, i) => yi * attributeValues!.length + attribute[i]);
-    return { n: t.n, d: t.featureNames.length, features: t.features, y, group, meta: { line: t.lines, ...(attribute ? { attribute } : {}) } };
+    // The features move out of the table, so that they are held once however the splits are cut below.
+    const features = t.features;
+    t.features = new Float64Array(0);
+    return { n: t.n, d: t.featureNames.length, features, y, group, meta: { line: t.lines, ...(attribute ? { attribute } : {}) } };
   };
 
-  const rows = { train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test) };
+  const rows: Record<'train' | 'val' | 'test', EncodedRows | undefined> = {
+    train: encode(trainTable), val: given.val && encode(given.val), test: given.test && encode(given.test),
+  };
   // Columns chosen automatically are checked for a label leak; columns the user named are trusted (the override).
   if (featureChoice.how === 'numeric') {
-    const proxy = findLabelProxy(rows.train.features, rows.train.n, trainTable.featureNames, rows.train.y, classNames.length);
+    const { features, n, y } = rows.train!;
+    const proxy = findLabelProxy(features, n, trainTable.featureNames, y, classNames.length);
     if (proxy) {
       throw new DataValidationError(
         { file: spec.train, column: proxy.column },
@@ -67,23 +94,30 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   }
   const carved = (['val', 'test'] as const).filter((name) => rows[name] === undefined);
   if (carved.length > 0) {
-    const all = rows.train;
+    const all = rows.train!;
     const parts = stratifiedSplit(all.group ?? all.y, [spec.fractions.train, ...carved.map((name) => spec.fractions[name])], spec.seed);
-    rows.train = subsetRows(all, parts[0]);
-    carved.forEach((name, k) => (rows[name] = subsetRows(all, parts[k + 1])));
+    const [train, ...others] = partitionRows(all, parts);
+    rows.train = train;
+    carved.forEach((name, k) => (rows[name] = others[k]));
   }
   for (const name of ['train', 'val', 'test'] as const) {
     if (rows[name]!.n === 0) throw new DataValidationError({ file: spec[name] ?? spec.train }, `the ${name} split is empty (too few rows for the split fractions)`);
   }
   const trainCounts = new Int32Array(classNames.length);
-  rows.train.y.forEach((c) => trainCounts[c]++);
+  rows.train!.y.forEach((c) => trainCounts[c]++);
   const absent = classNames.find((_, c) => trainCounts[c] === 0);
-  if (absent !== undefined) throw new DataValidationError({ file: spec.train, column: spec.labelColumn }, `class "${absent}" has no example in the training split`);
+  if (absent !== undefined) throw new DataValidationError({ file: labelFile, column: spec.labelColumn }, `class "${absent}" has no example in the training split`);
 
-  const standardization = fitStandardization(rows.train.features, rows.train.n, rows.train.d);
-  const input: InputSpec = { kind: 'features', dim: rows.train.d, featureNames: trainTable.featureNames, preprocessing: standardization };
+  const standardization = fitStandardization(rows.train!.features, rows.train!.n, rows.train!.d);
+  const input: InputSpec = { kind: 'features', dim: rows.train!.d, featureNames: trainTable.featureNames, preprocessing: standardization };
   const groupNames = groupValues
     ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => `${spec.labelColumn}=${cls} · ${spec.attributeColumn}=${a}`)) : []);
+  // One split at a time, each split's float64 rows let go once its float32 copies exist: peak ≈ one extra copy.
+  const standardized = (name: 'train' | 'val' | 'test') => {
+    const split = standardizedSplit(rows[name]!, standardization);
+    rows[name] = undefined;
+    return split;
+  };
   return {
     featureChoice,
     name: `${spec.kind}:${basename(spec.train)}`,
@@ -91,8 +125,8 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     classNames,
     groupNames,
     input,
-    train: standardizedSplit(rows.train, standardization),
-    val: standardizedSplit(rows.val!, standardization),
-    test: standardizedSplit(rows.test!, standardization),
+    train: standardized('train'),
+    val: standardized('val'),
+    test: standardized('test'),
   };
 }
