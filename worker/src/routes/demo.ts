@@ -6,6 +6,7 @@ import { bundleState } from '../bundle/registry.js';
 import { requireConfig, type AppEnv, type Env, type WorkerConfig } from '../env.js';
 import { ApiError } from '../errors.js';
 import { inputVectors, predictVectors } from '../inference.js';
+import { boundedInputs } from '../request-bounds.js';
 import { demoPage, type DemoModelInfo } from '../demo/page.js';
 import { testMetrics } from './models.js';
 import { errorResponses, json } from './openapi.js';
@@ -113,6 +114,7 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
       throw new ApiError(429, 'rate_limited', 'too many demo requests; try again in a minute', undefined, { 'Retry-After': '60' });
     await next();
   });
+  app.use('/demo/predict', boundedInputs(MAX_DEMO_INPUTS, false));
 
   app.get('/', async (c) => {
     const config = requireConfig(c.env);
