@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, PredictResponse } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, PredictResponse } from '../../shared/src/index.js';
+import { worstBodies } from './fuzz-cases.js';
 import { call, expectError, fixture, seedR2 } from './helpers.js';
 
 beforeAll(seedR2);
@@ -9,15 +10,8 @@ const { expected } = fixture;
 const good = expected.inputs[0];
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-/** The worst bodies of issue 10, as raw JSON text (no `JSON.stringify` of a 2M-element array in the test). */
-const worst = {
-  /** ~450 KB: one row of 150,000 invalid elements (zod overflowed its stack on it: a public 500). */
-  invalidRow: `{"inputs":[[${'"",'.repeat(149_999)}""]]}`,
-  /** Just under 4 MiB: one row of ~2M numbers (zod built an issue per element: +527 MiB of isolate memory). */
-  longRow: `{"inputs":[[${'0,'.repeat((MAX_BODY_BYTES - 64) / 2)}0]]}`,
-  /** ~1.4M rows of `{}`. */
-  manyRows: `{"inputs":[${'{},'.repeat((MAX_BODY_BYTES - 64) / 3)}{}]}`,
-};
+/** The worst bodies of issue 10 (~450 KB row of 150,000 invalid elements; 4 MiB single rows; 1.4M rows; deep nesting). */
+const worst = worstBodies();
 
 const routes = [
   { path: '/v1/predict', extra: '' },
@@ -31,12 +25,19 @@ const send = (path: string, body: string) => call(path, { body, headers: JSON_HE
 describe('the first pass bounds the work before element-wise validation', () => {
   for (const { path, extra } of routes) {
     it(`${path}: the worst bodies get a 400 in the error shape, naming the field and the expected length`, async () => {
-      for (const text of [worst.invalidRow, worst.longRow]) {
+      for (const [text, got] of [[worst.invalidRow, 150_000], [worst.longInvalidRow, 1_398_081], [worst.longRow, 2_097_121]] as const) {
         const body = await expectError(await send(path, text.replace(/]]}$/, `]]${extra}}`)), 400, 'invalid_request');
-        expect(body.error.issues).toEqual([{ path: ['inputs', 0], message: expect.stringMatching(new RegExp(`must have ${D} values.*got \\d{6,}`)) }]);
+        expect(body.error.issues).toEqual([{ path: ['inputs', 0], message: `at most ${MAX_INPUT_DIM} values, got ${got}` }]);
       }
       const many = await expectError(await send(path, worst.manyRows), 400, 'invalid_request');
-      expect(many.error.issues).toEqual([{ path: ['inputs'], message: expect.stringMatching(/^at most \d+ inputs, got \d{7}$/) }]);
+      expect(many.error.issues).toEqual([{ path: ['inputs'], message: expect.stringMatching(/^a request holds at most \d+ arrays and objects$/) }]);
+      const deep = await expectError(await send(path, worst.deepNesting), 400, 'invalid_request');
+      expect(deep.error.issues).toEqual([{ path: ['inputs', 0, 0, 0, 0, 0, 0, 0], message: 'nested deeper than 8 levels' }]);
+    });
+
+    it(`${path}: a row of the wrong length below the hard cap names the model's input.dim`, async () => {
+      const body = await expectError(await send(path, `{"inputs":[${JSON.stringify(good)},[${'"",'.repeat(40_000)}""]]${extra}}`), 400, 'invalid_request');
+      expect(body.error.issues).toEqual([{ path: ['inputs', 1], message: `must have ${D} values (model fixture-mat), got 40001` }]);
     });
   }
 
@@ -50,7 +51,9 @@ describe('the first pass bounds the work before element-wise validation', () => 
   it('labels and groups are bounded like the inputs', async () => {
     const labels = `[${'"a",'.repeat(500_000)}"a"]`;
     const body = await expectError(await send('/v1/evaluate', `{"inputs":[${JSON.stringify(good)}],"labels":${labels}}`), 400, 'invalid_request');
-    expect(body.error.issues).toEqual([{ path: ['labels'], message: 'at most 256 values, got 500001' }]);
+    expect(body.error.issues).toEqual([{ path: ['labels'], message: `at most ${MAX_INPUT_DIM} values, got 500001` }]);
+    const over = await expectError(await send('/v1/evaluate', `{"inputs":[${JSON.stringify(good)}],"labels":[${'0,'.repeat(300)}0]}`), 400, 'invalid_request');
+    expect(over.error.issues).toEqual([{ path: ['labels'], message: 'at most 256 values, got 301' }]);
   });
 
   it('an unknown model holds rows to the hard cap only, and still gets its 404', async () => {
