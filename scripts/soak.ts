@@ -1,0 +1,84 @@
+/**
+ * `npm run soak`: sustained load with autocannon against the worker in workerd (`wrangler dev`, fixture bundles):
+ * single and batch requests, each row for a bounded time. While the load runs, a sampler sends the same request
+ * and compares every answer byte for byte with the answer to a lone request before the load; the workerd process's
+ * memory is read from /proc before and after each row, and its peak during it (VmHWM, reset per row).
+ *
+ *   npm run soak                                  # 20 s per row, 16 connections
+ *   npm run soak -- --seconds 60 --connections 16
+ *
+ * Fails (exit 1) on any error (connection error, timeout, non-2xx) or any sampled answer that differs.
+ */
+import autocannon from 'autocannon';
+import { parseArgs } from 'node:util';
+import { memoryOf, resetPeak, startFixtureWorker } from './reliability/fixture-worker.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '16' },
+  },
+});
+const SECONDS = Number(args.seconds), CONNECTIONS = Number(args.connections);
+
+const worker = await startFixtureWorker();
+const pid = await worker.workerdPid();
+const { url } = worker.server;
+const headers = { Authorization: `Bearer ${worker.ctx.key}`, 'Content-Type': 'application/json' };
+const batch = (n: number) => Array.from({ length: n }, (_, i) => worker.inputs[i % worker.inputs.length]);
+
+const rows = [
+  { label: 'predict ×1', path: '/v1/predict', body: JSON.stringify({ inputs: batch(1) }) },
+  { label: 'predict ×1 explain', path: '/v1/predict', body: JSON.stringify({ inputs: batch(1), explain: true }) },
+  { label: 'predict ×64', path: '/v1/predict', body: JSON.stringify({ inputs: batch(64) }) },
+  { label: 'predict ×256', path: '/v1/predict', body: JSON.stringify({ inputs: batch(256) }) },
+  { label: 'evaluate ×64', path: '/v1/evaluate', body: JSON.stringify({ inputs: batch(64), labels: batch(64).map((_, i) => i % 2) }) },
+  { label: 'healthz', path: '/healthz', body: undefined },
+];
+
+const lone = async (path: string, body: string | undefined) => {
+  const res = await fetch(`${url}${path}`, { method: body ? 'POST' : 'GET', headers, body });
+  return { status: res.status, text: await res.text() };
+};
+
+const table = [
+  '| row | conns | s | requests | req/s | p50 ms | p99 ms | max ms | errors | timeouts | non-2xx | sampled | identical | RSS before MiB | RSS after MiB | peak MiB |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+let failed = false;
+try {
+  const memStart = await memoryOf(pid);
+  for (const row of rows) {
+    const reference = await lone(row.path, row.body);
+    if (reference.status !== 200) throw new Error(`${row.label}: lone request answered ${reference.status}: ${reference.text.slice(0, 200)}`);
+    const before = await memoryOf(pid);
+    await resetPeak(pid);
+    let loadRunning = true, sampled = 0, identical = 0;
+    const sampler = (async () => {
+      while (loadRunning) {
+        const got = await lone(row.path, row.body).catch(() => ({ status: 0, text: '' }));
+        sampled++;
+        if (got.status === reference.status && got.text === reference.text) identical++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const result = await autocannon({
+      url: `${url}${row.path}`, method: row.body ? 'POST' : 'GET', headers, body: row.body,
+      connections: CONNECTIONS, duration: SECONDS, timeout: 30,
+    });
+    loadRunning = false;
+    await sampler;
+    const after = await memoryOf(pid);
+    const bad = result.errors + result.timeouts + result.non2xx;
+    if (bad > 0 || identical !== sampled) failed = true;
+    table.push(`| ${row.label} | ${CONNECTIONS} | ${SECONDS} | ${result.requests.total} | ${(result.requests.total / result.duration).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${(result.latency as { max?: number }).max ?? ''} | ${result.errors} | ${result.timeouts} | ${result.non2xx} | ${sampled} | ${identical} | ${before.rssMiB.toFixed(0)} | ${after.rssMiB.toFixed(0)} | ${after.peakMiB.toFixed(0)} |`);
+  }
+  const memEnd = await memoryOf(pid);
+  console.log(`\n## Soak: ${rows.length} rows × ${SECONDS} s at ${CONNECTIONS} connections against wrangler dev (workerd), fixture bundles\n`);
+  console.log(table.join('\n'));
+  console.log(`\nworkerd resident set: ${memStart.rssMiB.toFixed(0)} MiB before the soak, ${memEnd.rssMiB.toFixed(0)} MiB after`);
+} finally {
+  await worker.stop();
+}
+console.log(failed ? '\nSOAK FAILED' : '\nsoak ok: 0 errors, every sampled answer byte-identical to the lone answer');
+process.exit(failed ? 1 : 0);
