@@ -52,9 +52,11 @@ export interface Memory {
   peakMiB: number;
 }
 
-/** VmRSS and VmHWM of a process, in MiB. */
+/** VmRSS and VmHWM of a process, in MiB. Throws when the process is gone (wrangler dev restarts workerd on a source change). */
 export async function memoryOf(pid: number): Promise<Memory> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => {
+    throw new Error(`workerd process ${pid} is gone: restarted or crashed (wrangler dev restarts it when a source file changes)`);
+  });
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }

@@ -15,6 +15,12 @@ describe('scanJsonText: bounds checked on the raw text, before JSON.parse', () =
     expect(scanJsonText('{"inputs":[[[[[[[[[[]]]]]]]]]]}', 40, 30)).toEqual({ path: ['inputs', 0, 0, 0, 0, 0, 0, 0], message: 'nested deeper than 8 levels' });
   });
 
+  it('limits the keys of an object', () => {
+    const wide = `{"thresholds":{${Array.from({ length: 65 }, (_, i) => `"k${i}":0`).join(',')}}}`;
+    expect(scanJsonText(wide, 10, 10)).toEqual({ path: ['thresholds'], message: 'an object holds at most 64 keys' });
+    expect(scanJsonText(wide.replace(',"k64":0', ''), 10, 10)).toBeNull();
+  });
+
   it('ignores brackets and commas inside strings, escaped quotes included', () => {
     expect(scanJsonText('{"in\\"p,[uts":[",,,,[[[{{{",1]}', 4, 3)).toBeNull();
   });

@@ -34,7 +34,7 @@ const ODD_NUMBERS = ['1e38', '-1e38', '3.4e38', '1e308', '-1e308', '1e309', '-1e
 
 /** The worst bodies seen (issue 10) and their kin, as JSON text: built once per process (a few MiB each), then picked. */
 let big: Record<WorstBody, string> | null = null;
-export const WORST_BODIES = ['invalidRow', 'longInvalidRow', 'longRow', 'manyRows', 'deepNesting', 'oversize', 'manyLabels'] as const;
+export const WORST_BODIES = ['invalidRow', 'longInvalidRow', 'longRow', 'manyRows', 'deepNesting', 'wideObject', 'oversize', 'manyLabels'] as const;
 export type WorstBody = (typeof WORST_BODIES)[number];
 export function worstBodies(): Record<WorstBody, string> {
   big ??= {
@@ -43,6 +43,7 @@ export function worstBodies(): Record<WorstBody, string> {
     longRow: `{"inputs":[[${'0,'.repeat((MAX_BODY_BYTES - 64) / 2)}0]]}`,
     manyRows: `{"inputs":[${'{},'.repeat((MAX_BODY_BYTES - 64) / 3)}{}]}`,
     deepNesting: `{"inputs":${'['.repeat(500_000)}${']'.repeat(500_000)}}`,
+    wideObject: `{${Array.from({ length: 340_000 }, (_, i) => `"k${i}":0`).join(',')}}`,
     oversize: `{"inputs":[[${'0,'.repeat(MAX_BODY_BYTES / 2)}0]]}`,
     manyLabels: `{"inputs":[[0]],"labels":[${'"a",'.repeat(800_000)}"a"]}`,
   };

@@ -33,6 +33,8 @@ describe('the first pass bounds the work before element-wise validation', () => 
       expect(many.error.issues).toEqual([{ path: ['inputs'], message: expect.stringMatching(/^a request holds at most \d+ arrays and objects$/) }]);
       const deep = await expectError(await send(path, worst.deepNesting), 400, 'invalid_request');
       expect(deep.error.issues).toEqual([{ path: ['inputs', 0, 0, 0, 0, 0, 0, 0], message: 'nested deeper than 8 levels' }]);
+      const wide = await expectError(await send(path, worst.wideObject), 400, 'invalid_request');
+      expect(wide.error.issues).toEqual([{ path: [], message: 'an object holds at most 64 keys' }]);
     });
 
     it(`${path}: a row of the wrong length below the hard cap names the model's input.dim`, async () => {

@@ -62,18 +62,22 @@ export function firstPassIssues(body: unknown, bounds: Bounds): Issue[] {
 
 /** Deepest nesting a request may have: `{"inputs":[{"features":[…]}]}` is 4 levels. */
 export const MAX_JSON_DEPTH = 8;
+/** Most keys of one object (the request schemas are strict and have at most 5). */
+export const MAX_OBJECT_KEYS = 64;
 
 /**
  * A scan of the raw JSON text before `JSON.parse`, which would otherwise build every object, array and value of a
  * 4 MiB body whatever it holds (1.4M `{}` rows: +100 MiB of isolate memory). It allocates nothing: it tracks the
  * nesting outside strings and rejects a body nested deeper than `MAX_JSON_DEPTH`, holding more than `maxContainers`
- * arrays and objects, or an array of more than `maxValues` values (counted to its end, so the issue says how many).
+ * arrays and objects, an object of more than `MAX_OBJECT_KEYS` keys, or an array of more than `maxValues` values
+ * (counted to its end, so the issue says how many).
  * What `JSON.parse` then builds is bounded by those counts and the body size (at most ~2M numbers in 4 MiB: 16 MiB).
  * Text that is not JSON may pass; `JSON.parse` then rejects it.
  */
 export function scanJsonText(text: string, maxContainers: number, maxValues: number): Issue | null {
   const path: (string | number)[] = [];
   const isArray: boolean[] = [];
+  const keys: number[] = [];
   let containers = 0, key = '', over = -1;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
@@ -86,11 +90,13 @@ export function scanJsonText(text: string, maxContainers: number, maxValues: num
       if (isArray.length >= MAX_JSON_DEPTH) return { path: [...path], message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
       if (++containers > maxContainers) return { path: path.slice(0, -1), message: `a request holds at most ${maxContainers} arrays and objects` };
       isArray.push(ch === 0x5b);
+      keys.push(1);
       path.push(ch === 0x5b ? 0 : '');
     } else if (ch === 0x5d || ch === 0x7d) { // ] }
       if (over === isArray.length - 1) return { path: path.slice(0, -1), message: `at most ${maxValues} values, got ${(path[over] as number) + 1}` };
       if (over < 0) {
         isArray.pop();
+        keys.pop();
         path.pop();
       }
     } else if (ch === 0x2c) { // ,
@@ -98,6 +104,8 @@ export function scanJsonText(text: string, maxContainers: number, maxValues: num
       if (isArray[top] && (over < 0 || over === top)) {
         path[top] = (path[top] as number) + 1;
         if (over < 0 && (path[top] as number) >= maxValues) over = top;
+      } else if (top >= 0 && !isArray[top] && over < 0 && ++keys[top] > MAX_OBJECT_KEYS) {
+        return { path: path.slice(0, -1), message: `an object holds at most ${MAX_OBJECT_KEYS} keys` };
       }
     } else if (ch === 0x3a && over < 0 && isArray.length && !isArray[isArray.length - 1]) { // : after a key
       path[path.length - 1] = key;
