@@ -179,10 +179,13 @@ const StrictErrorResponse = z.strictObject({
   error: z.strictObject({ ...ErrorResponse.shape.error.shape, issues: ErrorResponse.shape.error.shape.issues.unwrap().max(20).optional() }),
 });
 
-/** Why a response breaks the contract, or null: any 5xx, and any error status whose body is off the one error shape. */
-export function contractBreach(status: number, text: string): string | null {
+/**
+ * Why a response breaks the contract, or null: any 5xx, and any error status whose body is off the one error shape
+ * (a HEAD answer has no body by HTTP's definition: its status is all there is to check).
+ */
+export function contractBreach(status: number, text: string, method = 'GET'): string | null {
   if (status >= 500) return `status ${status}: ${text.slice(0, 200)}`;
-  if (status < 400) return null;
+  if (status < 400 || (method === 'HEAD' && text === '')) return null;
   try {
     if (StrictErrorResponse.safeParse(JSON.parse(text)).success) return null;
   } catch {
@@ -222,7 +225,7 @@ export async function runFuzz(
     result.cases++;
     bump(result.counts, routeOf(c.path), status);
     bump(result.families, c.family, status);
-    const reason = contractBreach(status, text);
+    const reason = contractBreach(status, text, c.method);
     if (reason && result.breaches.length < 50) {
       const body = typeof c.body === 'string' ? c.body.slice(0, 120) : c.body ? `<${c.body.length} bytes>` : '';
       result.breaches.push({ case: `${c.method} ${c.path} [${c.family}] ${body}`, reason });
