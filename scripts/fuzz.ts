@@ -5,6 +5,7 @@
  *   npm run fuzz                               # 10,000 cases, seed 20261201
  *   npm run fuzz -- --cases 20000 --seed 7
  *   npm run fuzz -- --peak-bound-mib 96        # the per-request memory bound the worst bodies are held to
+ *   npm run fuzz -- --direct                   # workerd through Miniflare, without wrangler dev's layer
  *
  * Fails (exit 1) on any 5xx, any error body off `{error:{code,message,issues?}}`, a worst body over the bound, or a
  * valid answer that changed. Memory: VmRSS / VmHWM of the workerd process from /proc, the peak reset before each
@@ -16,6 +17,7 @@ import { memoryOf, resetPeak, startFixtureWorker } from './reliability/fixture-w
 
 const { values: args } = parseArgs({
   options: {
+    direct: { type: 'boolean', default: false },
     cases: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '20261201' },
     'peak-bound-mib': { type: 'string', default: '64' },
@@ -23,9 +25,9 @@ const { values: args } = parseArgs({
 });
 const CASES = Number(args.cases), SEED = Number(args.seed), BOUND = Number(args['peak-bound-mib']);
 
-const worker = await startFixtureWorker();
+const worker = await startFixtureWorker({ direct: args.direct });
 const pid = await worker.workerdPid();
-const { url } = worker.server;
+const { url } = worker;
 const auth = { Authorization: `Bearer ${worker.ctx.key}`, 'Content-Type': 'application/json' };
 let failed = false;
 
@@ -79,7 +81,7 @@ try {
   const after = await send(valid);
   const memEnd = await memoryOf(pid);
 
-  console.log(`\n## Fuzz: ${result.cases} cases, seed ${SEED}, ${seconds.toFixed(0)} s, against wrangler dev (workerd)\n`);
+  console.log(`\n## Fuzz: ${result.cases} cases, seed ${SEED}, ${seconds.toFixed(0)} s, against ${worker.via}\n`);
   console.log(countsTable(result.counts));
   console.log('\nBy body family:\n');
   console.log(countsTable(result.families, 'family'));

@@ -6,6 +6,7 @@
  *
  *   npm run soak                                  # 20 s per row, 16 connections
  *   npm run soak -- --seconds 60 --connections 16
+ *   npm run soak -- --direct                      # workerd through Miniflare, without wrangler dev's layer
  *
  * Fails (exit 1) on any error (connection error, timeout, non-2xx) or any sampled answer that differs.
  */
@@ -15,15 +16,16 @@ import { memoryOf, resetPeak, startFixtureWorker } from './reliability/fixture-w
 
 const { values: args } = parseArgs({
   options: {
+    direct: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '20' },
     connections: { type: 'string', default: '16' },
   },
 });
 const SECONDS = Number(args.seconds), CONNECTIONS = Number(args.connections);
 
-const worker = await startFixtureWorker();
+const worker = await startFixtureWorker({ direct: args.direct });
 const pid = await worker.workerdPid();
-const { url } = worker.server;
+const { url } = worker;
 const headers = { Authorization: `Bearer ${worker.ctx.key}`, 'Content-Type': 'application/json' };
 const batch = (n: number) => Array.from({ length: n }, (_, i) => worker.inputs[i % worker.inputs.length]);
 
@@ -74,7 +76,7 @@ try {
     table.push(`| ${row.label} | ${CONNECTIONS} | ${SECONDS} | ${result.requests.total} | ${(result.requests.total / result.duration).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${(result.latency as { max?: number }).max ?? ''} | ${result.errors} | ${result.timeouts} | ${result.non2xx} | ${sampled} | ${identical} | ${before.rssMiB.toFixed(0)} | ${after.rssMiB.toFixed(0)} | ${after.peakMiB.toFixed(0)} |`);
   }
   const memEnd = await memoryOf(pid);
-  console.log(`\n## Soak: ${rows.length} rows × ${SECONDS} s at ${CONNECTIONS} connections against wrangler dev (workerd), fixture bundles\n`);
+  console.log(`\n## Soak: ${rows.length} rows × ${SECONDS} s at ${CONNECTIONS} connections against ${worker.via}, fixture bundles\n`);
   console.log(table.join('\n'));
   console.log(`\nworkerd resident set: ${memStart.rssMiB.toFixed(0)} MiB before the soak, ${memEnd.rssMiB.toFixed(0)} MiB after`);
 } finally {

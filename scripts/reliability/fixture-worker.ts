@@ -3,17 +3,20 @@
  * (tests/fixtures/bundle) served by `wrangler dev` (workerd), and the memory of its workerd process, read from
  * /proc (workerd has no `process.memoryUsage`; the isolate's heap is part of the process's resident set).
  */
-import { readFile, readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeFixtureBundle } from '../../tests/fixtures/bundle/make-bundle.js';
-import { startWranglerDev, type DevServer } from '../../tests/e2e/wrangler-dev.js';
+import { WRANGLER_ENV, startWranglerDev } from '../../tests/e2e/wrangler-dev.js';
 import type { FuzzContext } from '../../tests/worker/fuzz-cases.js';
 
 export const MODELS = ['fixture-mat', 'fixture-erm'];
 
 export interface FixtureWorker {
-  server: DevServer;
+  url: string;
+  /** How it is served, for the tables. */
+  via: string;
   ctx: FuzzContext;
   /** Test inputs of the active model (valid rows). */
   inputs: number[][];
@@ -66,30 +69,85 @@ export async function resetPeak(pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5');
 }
 
-/** Builds the two fixture bundles and serves them through the static-assets binding under `wrangler dev`. */
-export async function startFixtureWorker(): Promise<FixtureWorker> {
+interface Served {
+  url: string;
+  /** The process workerd runs below. */
+  parent: number;
+  stop(): Promise<void>;
+}
+
+const COMPATIBILITY_DATE = '2026-04-01'; // wrangler.toml's
+
+/**
+ * The worker straight in workerd through Miniflare, without wrangler dev's proxy layer: the upload `wrangler deploy
+ * --dry-run` would make (the deployed code and wasm), the bundles put into a Miniflare R2 bucket.
+ */
+async function serveDirect(dir: string, vars: Record<string, string>): Promise<Served> {
+  const { Miniflare } = await import('miniflare');
+  const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-direct-'));
+  const emptyAssets = path.join(work, 'assets');
+  await mkdir(emptyAssets);
+  const out = path.join(work, 'dist');
+  const built = spawnSync(path.resolve('node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out, '--assets', emptyAssets], { env: { ...process.env, ...WRANGLER_ENV }, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${built.stdout}${built.stderr}`);
+  // The modules listed, not discovered: Miniflare's module walker refuses the dynamic import() inside onnxruntime-web.
+  const wasm = (await readdir(out)).filter((f) => f.endsWith('.wasm'));
+  const mf = new Miniflare({
+    modulesRoot: out,
+    modules: [
+      { type: 'ESModule', path: path.join(out, 'index.js') },
+      ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: path.join(out, f) })),
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { ...vars, BUNDLE_SOURCE: 'r2' },
+    r2Buckets: ['BUNDLES'],
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const url = (await mf.ready).origin;
+  const bucket = (await mf.getR2Bucket('BUNDLES')) as unknown as { put(key: string, value: Uint8Array): Promise<unknown> };
+  for (const folder of await readdir(dir)) {
+    for (const name of await readdir(path.join(dir, folder))) await bucket.put(`${folder}/${name}`, new Uint8Array(await readFile(path.join(dir, folder, name))));
+  }
+  return {
+    url, parent: process.pid, stop: async () => {
+      await mf.dispose();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+async function serveWranglerDev(dir: string, vars: Record<string, string>): Promise<Served> {
+  const server = await startWranglerDev({ assetsDir: dir, vars: { ...vars, BUNDLE_SOURCE: 'assets' } });
+  return { url: server.url, parent: server.pid, stop: server.stop };
+}
+
+/**
+ * Builds the two fixture bundles and serves them: under `wrangler dev` (static-assets binding), or with `direct`
+ * straight in workerd through Miniflare (R2 binding), to tell wrangler's dev layer from the runtime.
+ */
+export async function startFixtureWorker(opts: { direct?: boolean } = {}): Promise<FixtureWorker> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mat-edge-reliability-'));
   const mat = await makeFixtureBundle(path.join(dir, MODELS[0]), { id: MODELS[0], algorithm: 'mat', preprocessing: 'standardize' });
   await makeFixtureBundle(path.join(dir, MODELS[1]), { id: MODELS[1], algorithm: 'erm', seed: 11 });
   const key = `reliability-${Math.random().toString(36).slice(2)}`;
-  const server = await startWranglerDev({
-    assetsDir: dir,
-    vars: { MODELS: MODELS.join(','), ACTIVE_MODEL: MODELS[0], BUNDLE_SOURCE: 'assets', API_KEYS: key, DEMO_ORIGIN: 'https://demo.example' },
-  });
+  const vars = { MODELS: MODELS.join(','), ACTIVE_MODEL: MODELS[0], API_KEYS: key, DEMO_ORIGIN: 'https://demo.example', BUNDLE_TTL_SECONDS: '60' };
+  const server = opts.direct ? await serveDirect(dir, vars) : await serveWranglerDev(dir, vars);
   let pid: number | null = null;
   const workerdPid = async () => {
     if (pid !== null) return pid;
     const warm = await fetch(`${server.url}/v1/predict`, {
       method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs: [mat.test[0].input] }),
     });
-    if (warm.status !== 200) throw new Error(`warm-up request failed: ${warm.status}`);
-    const sized = await Promise.all((await descendants(server.pid)).filter((p) => p.name === 'workerd').map(async (p) => ({ pid: p.pid, ...(await memoryOf(p.pid)) })));
-    if (!sized.length) throw new Error('no workerd process below wrangler dev');
+    if (warm.status !== 200) throw new Error(`warm-up request failed: ${warm.status} ${await warm.text()}`);
+    const sized = await Promise.all((await descendants(server.parent)).filter((p) => p.name === 'workerd').map(async (p) => ({ pid: p.pid, ...(await memoryOf(p.pid)) })));
+    if (!sized.length) throw new Error('no workerd process found');
     pid = sized.sort((a, b) => b.rssMiB - a.rssMiB)[0].pid;
     return pid;
   };
   return {
-    server,
+    url: server.url,
+    via: opts.direct ? 'workerd directly (Miniflare, no wrangler dev layer)' : 'wrangler dev (workerd)',
     ctx: { dim: mat.manifest.input.dim, good: mat.test[0].input, key, models: MODELS },
     inputs: mat.test.map((t) => t.input),
     workerdPid,
