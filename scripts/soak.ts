@@ -11,6 +11,7 @@
  * Fails (exit 1) on any error (connection error, timeout, non-2xx) or any sampled answer that differs.
  */
 import autocannon from 'autocannon';
+import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { memoryOf, resetPeak, startFixtureWorker } from './reliability/fixture-worker.js';
 
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     direct: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '20' },
     connections: { type: 'string', default: '16' },
+    rows: { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds), CONNECTIONS = Number(args.connections);
@@ -38,10 +40,21 @@ const rows = [
   { label: 'healthz', path: '/healthz', body: undefined },
 ];
 
-const lone = async (path: string, body: string | undefined) => {
-  const res = await fetch(`${url}${path}`, { method: body ? 'POST' : 'GET', headers, body });
-  return { status: res.status, text: await res.text() };
-};
+const selected = args.rows ? rows.filter((r) => args.rows!.split(',').includes(r.label)) : rows;
+
+/** One request on a fresh connection (no keep-alive: a lone request, not one queued behind a reused socket). */
+const lone = (path: string, body: string | undefined) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+  const req = request(`${url}${path}`, { method: body ? 'POST' : 'GET', headers: { ...headers, Connection: 'close' }, agent: false, timeout: 60_000 }, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (d) => (text += d));
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    res.on('error', reject);
+  });
+  req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+  req.on('error', reject);
+  req.end(body);
+});
 
 const table = [
   '| row | conns | s | requests | req/s | p50 ms | p99 ms | max ms | errors | timeouts | non-2xx | sampled | identical | RSS before MiB | RSS after MiB | peak MiB |',
@@ -50,7 +63,7 @@ const table = [
 let failed = false;
 try {
   const memStart = await memoryOf(pid);
-  for (const row of rows) {
+  for (const row of selected) {
     const reference = await lone(row.path, row.body);
     if (reference.status !== 200) throw new Error(`${row.label}: lone request answered ${reference.status}: ${reference.text.slice(0, 200)}`);
     const before = await memoryOf(pid);
@@ -58,9 +71,14 @@ try {
     let loadRunning = true, sampled = 0, identical = 0;
     const sampler = (async () => {
       while (loadRunning) {
-        const got = await lone(row.path, row.body).catch(() => ({ status: 0, text: '' }));
+        const got = await lone(row.path, row.body).catch((e) => ({ status: 0, text: `no response: ${e instanceof Error ? `${e.message} ${String(e.cause ?? '')}` : String(e)}` }));
         sampled++;
         if (got.status === reference.status && got.text === reference.text) identical++;
+        else {
+          let at = 0;
+          while (at < got.text.length && got.text[at] === reference.text[at]) at++;
+          console.log(`${row.label}: sampled answer differs: status ${got.status}, ${got.text.length} vs ${reference.text.length} chars, first difference at ${at}: ${JSON.stringify(got.text.slice(Math.max(0, at - 40), at + 40))} vs ${JSON.stringify(reference.text.slice(Math.max(0, at - 40), at + 40))}`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -76,7 +94,7 @@ try {
     table.push(`| ${row.label} | ${CONNECTIONS} | ${SECONDS} | ${result.requests.total} | ${(result.requests.total / result.duration).toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${(result.latency as { max?: number }).max ?? ''} | ${result.errors} | ${result.timeouts} | ${result.non2xx} | ${sampled} | ${identical} | ${before.rssMiB.toFixed(0)} | ${after.rssMiB.toFixed(0)} | ${after.peakMiB.toFixed(0)} |`);
   }
   const memEnd = await memoryOf(pid);
-  console.log(`\n## Soak: ${rows.length} rows × ${SECONDS} s at ${CONNECTIONS} connections against ${worker.via}, fixture bundles\n`);
+  console.log(`\n## Soak: ${selected.length} rows × ${SECONDS} s at ${CONNECTIONS} connections against ${worker.via}, fixture bundles\n`);
   console.log(table.join('\n'));
   console.log(`\nworkerd resident set: ${memStart.rssMiB.toFixed(0)} MiB before the soak, ${memEnd.rssMiB.toFixed(0)} MiB after`);
 } finally {
