@@ -8,9 +8,13 @@ declare module 'autocannon' {
       body?: string;
       connections?: number;
       amount?: number;
+      /** Seconds to run (instead of `amount`). */
+      duration?: number;
+      /** Seconds before a request counts as timed out. */
+      timeout?: number;
     }
     interface Histogram { p50: number; p99: number; average: number; total: number }
-    interface Result { latency: Histogram; requests: Histogram; non2xx: number }
+    interface Result { latency: Histogram; requests: Histogram; non2xx: number; errors: number; timeouts: number; '2xx': number; duration: number }
     interface Instance extends PromiseLike<Result> {
       on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
     }

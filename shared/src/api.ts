@@ -5,15 +5,22 @@ import { GroupedAccuracy, Manifest } from './manifest.js';
 export const MAX_BATCH = 256;
 /** Largest request body in bytes (413 above it). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Longest input vector accepted before the model is known (its `input.dim` bounds rows exactly once it is): the
+ * worker's first pass rejects longer rows before any element-wise validation.
+ */
+export const MAX_INPUT_DIM = 65_536;
 
-const Vector = z.array(z.number()).min(1).meta({ description: 'Raw input vector (image pixels in [0,1], channel-major; or features).' });
-export const InputRow = z.union([Vector, z.object({ features: Vector })]);
+// Strict objects throughout the request schemas: an unknown key (a typo such as `explian`) is a 400 naming it.
+const Vector = z.array(z.number()).min(1).max(MAX_INPUT_DIM)
+  .meta({ description: "Raw input vector of the model's input.dim finite values (image pixels in the manifest's range, channel-major; or features)." });
+export const InputRow = z.union([Vector, z.strictObject({ features: Vector })]);
 export type InputRow = z.infer<typeof InputRow>;
 
 const ModelRef = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional()
   .meta({ description: 'Model id; the active model when omitted.' });
 
-export const PredictRequest = z.object({
+export const PredictRequest = z.strictObject({
   model: ModelRef,
   inputs: z.array(InputRow).min(1).max(MAX_BATCH),
   explain: z.boolean().default(false).meta({ description: 'Include the nearest memorized training exemplars.' }),
@@ -63,17 +70,17 @@ export const ModelRefOut = z.object({ id: z.string(), version: z.string() });
 export const PredictResponse = z.object({ model: ModelRefOut, predictions: z.array(Prediction) });
 export type PredictResponse = z.infer<typeof PredictResponse>;
 
-export const Thresholds = z.object({
+export const Thresholds = z.strictObject({
   memorization_percentile: z.number().min(0).max(1).default(0.95),
   reliance: z.number().min(0).max(1).default(0.9),
   flip_probability: z.number().min(0).max(1).default(0.5),
 });
 
-export const EvaluateRequest = z.object({
+export const EvaluateRequest = z.strictObject({
   model: ModelRef,
   inputs: z.array(InputRow).min(1).max(MAX_BATCH),
   labels: z.array(z.number().int().nonnegative()).min(1).max(MAX_BATCH),
-  groups: z.array(z.number().int().nonnegative()).optional()
+  groups: z.array(z.number().int().nonnegative()).max(MAX_BATCH).optional()
     .meta({ description: "True group ids (indices into the model's groupNames); inferred from XRM when omitted." }),
   thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9, flip_probability: 0.5 }),
 }).superRefine((r, ctx) => {

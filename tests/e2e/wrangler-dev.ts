@@ -25,6 +25,8 @@ export function freePort(): Promise<number> {
 
 export interface DevServer {
   url: string;
+  /** Process id of wrangler (the leader of its process group; workerd runs below it). */
+  pid: number;
   /** Milliseconds from spawning wrangler until the worker answered. */
   startupMs: number;
   logs(): string;
@@ -78,7 +80,7 @@ export async function startWranglerDev(opts: DevOptions): Promise<DevServer> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${url}/openapi.json`)).ok) return { url, startupMs: Date.now() - started, logs: () => output, stop };
+      if ((await fetch(`${url}/openapi.json`)).ok) return { url, pid: child.pid!, startupMs: Date.now() - started, logs: () => output, stop };
     } catch {
       // not listening yet
     }

@@ -184,6 +184,11 @@ describe('POST /demo/predict', () => {
     expect(body.error.message).not.toContain('fixture-corrupt');
   });
 
+  it('refuses an unknown key, naming it, like the API', async () => {
+    const body = await expectError(await call('/demo/predict', demo({ json: { inputs, explian: true } })), 400, 'invalid_request');
+    expect(body.error.issues?.map((i) => i.path)).toContainEqual(['explian']);
+  });
+
   it('validates like the API', async () => {
     const res = await call('/demo/predict', demo({ json: { inputs: [inputs[0].slice(2)] } }));
     expect((await expectError(res, 400, 'invalid_request')).error.issues![0].path).toEqual(['inputs', 0]);

@@ -8,7 +8,7 @@ type ErrorCode = ErrorResponse['error']['code'];
 export type Issue = { path: (string | number)[]; message: string };
 
 /** At most this many issues go back to the caller (a batch of 256 bad rows must not answer with 100k issues). */
-const MAX_ISSUES = 20;
+export const MAX_ISSUES = 20;
 
 /** An error that maps to the one JSON error shape; thrown anywhere in a request, answered by `onError`. */
 export class ApiError extends Error {
@@ -30,15 +30,23 @@ export const invalid = (message: string, issues?: Issue[]) => new ApiError(400, 
  * branch the value was meant for, so `[1, "a"]` names `["inputs", 0, 1]` instead of only `["inputs", 0]`.
  * @example zodIssues(PredictRequest.safeParse({ inputs: [] }).error.issues) // [{ path: ['inputs'], message: 'Too small: …' }]
  */
-export function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[] = []): Issue[] {
-  return issues.flatMap((issue) => {
+export function zodIssues(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[] = [], out: Issue[] = []): Issue[] {
+  // Built up to MAX_ISSUES and no further (the first pass keeps zod's own list short; this keeps ours bounded too).
+  for (const issue of issues) {
+    if (out.length >= MAX_ISSUES) break;
     const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const matched = issue.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0 || i.code !== 'invalid_type'));
-      if (matched) return zodIssues(matched, path);
+      if (matched) {
+        zodIssues(matched, path, out);
+        continue;
+      }
     }
-    return [{ path, message: issue.message }];
-  }).slice(0, MAX_ISSUES);
+    // An unknown key names itself in the path (`["explian"]`), not only in the message.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys.slice(0, MAX_ISSUES - out.length)) out.push({ path: [...path, key], message: `unknown key "${key}"` });
+    else out.push({ path, message: issue.message });
+  }
+  return out;
 }
 
 export function errorBody(code: ErrorCode, message: string, issues?: Issue[]): ErrorResponse {

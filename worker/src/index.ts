@@ -9,6 +9,7 @@ import { registerEvaluate } from './routes/evaluate.js';
 import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
 import { registerPredict } from './routes/predict.js';
+import { boundedInputs } from './request-bounds.js';
 
 /**
  * The mat-edge worker: predictions with per-input memorization and spurious-reliance scores from a verified model
@@ -24,6 +25,9 @@ app.use('*', bodyLimit({
     throw new ApiError(413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`);
   },
 }));
+// Batch size and row lengths checked before any element-wise validation (the demo route adds its own, behind its rate limit).
+app.use('/v1/predict', boundedInputs());
+app.use('/v1/evaluate', boundedInputs());
 
 registerPredict(app);
 registerEvaluate(app);

@@ -3,6 +3,7 @@ import {
 } from '../../shared/src/index.js';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
+import { requireFinite } from './finite.js';
 import { ort } from './ort-session.js';
 
 /**
@@ -51,13 +52,16 @@ export async function predictVectors(
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
   const twinA = rowsOf(ONNX_OUTPUTS.twinA), twinB = rowsOf(ONNX_OUTPUTS.twinB);
-  return {
-    predictions: vectors.map((_, i) => scoreRow(
-      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) },
-      bundle.manifest,
-      bundle.tables,
-      { memberScore: memberScores[i], explain, ...(labels ? { label: labels[i] } : {}) },
-    )),
-    crossMistake: (i, label) => crossMistake(twinA(i), twinB(i), label),
-  };
+  const outputs = vectors.map((_, i) => ({ logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) }));
+  // Every route that answers with scores (predict, evaluate, the demo) comes through here: the outputs are checked
+  // before they are scored, the scores before they are served.
+  requireFinite(outputs, x, d, bundle.id);
+  const predictions = outputs.map((row, i) => scoreRow(
+    row,
+    bundle.manifest,
+    bundle.tables,
+    { memberScore: memberScores[i], explain, ...(labels ? { label: labels[i] } : {}) },
+  ));
+  requireFinite(predictions, x, d, bundle.id);
+  return { predictions, crossMistake: (i, label) => crossMistake(twinA(i), twinB(i), label) };
 }

@@ -4,7 +4,8 @@ import { MemorizationBlock, Prediction } from '../../../shared/src/index.js';
 /** Inputs per demo call: the drawn digit and its colour-swapped twins. */
 export const MAX_DEMO_INPUTS = 4;
 
-export const DemoPredictRequest = z.object({
+// Strict like the API's request schemas: an unknown key (`explian`) is a 400 naming it, not silently dropped.
+export const DemoPredictRequest = z.strictObject({
   inputs: z.array(z.array(z.number()).min(1)).min(1).max(MAX_DEMO_INPUTS)
     .meta({ description: 'Raw input vectors (e.g. a drawn digit and the same digit in the other colour).' }),
   explain: z.boolean().default(false)

@@ -7,10 +7,11 @@ import { bundleState } from '../bundle/registry.js';
 import { readConfig, type AppEnv, type Env, type WorkerConfig } from '../env.js';
 import { ApiError, notFound } from '../errors.js';
 import { inputVectors, predictVectors } from '../inference.js';
+import { boundedInputs } from '../request-bounds.js';
 import type { DemoModelInfo } from '../demo/config.js';
 import { demoPage } from '../demo/page.js';
 import {
-  DemoPredictRequest, DemoPredictResponse, DemoSamplesResponse, type DemoPrediction, type DemoUnavailable,
+  DemoPredictRequest, MAX_DEMO_INPUTS, DemoPredictResponse, DemoSamplesResponse, type DemoPrediction, type DemoUnavailable,
 } from '../demo/schema.js';
 import { testMetrics } from './models.js';
 import { errorResponses, json } from './openapi.js';
@@ -123,6 +124,7 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
     maxAge: 600,
   }));
   app.use('/demo/*', rateLimit);
+  app.use('/demo/predict', boundedInputs(MAX_DEMO_INPUTS, false));
 
   app.get('/', async (c) => {
     const config = demoConfig(c.env);

@@ -1,0 +1,50 @@
+import type { MiddlewareHandler } from 'hono';
+import { MAX_BATCH, MAX_INPUT_DIM } from '../../shared/src/index.js';
+import { bundleState } from './bundle/registry.js';
+import { requireConfig, type AppEnv } from './env.js';
+import { invalid, type Issue } from './errors.js';
+import { firstPassIssues, isRecord, scanJsonText } from './first-pass.js';
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** The `input.dim` of the model a body asks for (the active one by default), where its bundle is loaded. */
+async function knownDim(c: Parameters<MiddlewareHandler<AppEnv>>[0], body: Record<string, unknown>, useModelField: boolean) {
+  const config = requireConfig(c.env);
+  const id = useModelField && body.model !== undefined ? body.model : config.active;
+  // An id that is not configured gets its 404 (or its schema 400) from the route; rows are only held to the hard cap.
+  if (typeof id !== 'string' || !config.models.some((m) => m.id === id)) return { dim: null };
+  const state = await bundleState(c.env, config, id);
+  return state.ok ? { dim: state.bundle.manifest.input.dim, model: id } : { dim: null };
+}
+
+/**
+ * Middleware for every route whose body carries input rows (/v1/predict, /v1/evaluate, /demo/predict): runs
+ * `firstPassIssues` on the parsed body and answers 400 before the route's zod validation when a bound is broken.
+ * Bodies that are not JSON, or not parseable, pass through untouched: the route's validator answers those (415/400).
+ * The raw text is scanned first (`scanJsonText`), then parsed; the parsed body is not kept: the validator parses the
+ * (cached) text again, so only one copy lives on.
+ * @param useModelField whether the body's `model` picks the bundle (the demo always runs the active model's input layout)
+ */
+export function boundedInputs(maxBatch = MAX_BATCH, useModelField = true): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method === 'POST' && JSON_TYPE.test((c.req.header('Content-Type') ?? '').split(';')[0].trim())) {
+      let issues: Issue[] = [];
+      let model: string | undefined;
+      const text = await c.req.text(); // cached: the route's validator reads the same text
+      const unbounded = scanJsonText(text, 2 * maxBatch + 16, Math.max(MAX_INPUT_DIM, maxBatch));
+      if (unbounded) throw invalid('request is larger than any valid request', [unbounded]);
+      try {
+        const body: unknown = JSON.parse(text);
+        if (isRecord(body)) {
+          const known = await knownDim(c, body, useModelField);
+          model = known.model;
+          issues = firstPassIssues(body, { maxBatch, ...known });
+        }
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e; // malformed JSON: the validator's 400
+      }
+      if (issues.length) throw invalid(model ? `inputs do not fit model ${model}` : 'request does not match the schema', issues);
+    }
+    await next();
+  };
+}
