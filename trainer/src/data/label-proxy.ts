@@ -17,23 +17,32 @@ const MIN_BIN_ROWS = 20;
 /** Rows the check reads at most (evenly spaced): enough to see a proxy, cheap on a million-row file. */
 const MAX_ROWS = 20_000;
 
-/** The bin of each row: distinct values when they are few, else equal-count bins of the sorted values. */
+/**
+ * The bin of each row: each distinct value its own bin when there are at most BINS of them, else equal-count bins of
+ * the sorted values. Cut points come from one typed-array sort (native, no comparator); equal values share a bin, so a
+ * cut never separates two rows with the same value; a row's bin is the number of cuts at or below its value.
+ */
 function bins(values: Float64Array): Int32Array {
   const n = values.length;
-  const distinct = [...new Set(values)].sort((a, b) => a - b);
-  const out = new Int32Array(n);
-  if (distinct.length <= BINS) {
-    const index = new Map(distinct.map((v, k) => [v, k]));
-    values.forEach((v, i) => (out[i] = index.get(v)!));
-    return out;
+  const sorted = Float64Array.from(values).sort();
+  const changes: number[] = [];
+  for (let rank = 1; rank < n; rank++) if (sorted[rank] !== sorted[rank - 1]) changes.push(rank);
+  let cuts: number[];
+  if (changes.length < BINS) cuts = changes.map((rank) => sorted[rank]);
+  else {
+    const count = Math.max(1, Math.min(BINS, Math.floor(n / MIN_BIN_ROWS)));
+    cuts = [];
+    for (const rank of changes) if (rank >= ((cuts.length + 1) * n) / count) cuts.push(sorted[rank]);
   }
-  const count = Math.max(1, Math.min(BINS, Math.floor(n / MIN_BIN_ROWS)));
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  // Equal values share a bin, so a cut never separates two rows with the same value.
-  let bin = 0;
-  order.forEach((i, rank) => {
-    if (rank > 0 && values[i] !== values[order[rank - 1]] && rank >= ((bin + 1) * n) / count) bin++;
-    out[i] = bin;
+  const out = new Int32Array(n);
+  values.forEach((v, i) => {
+    let lo = 0, hi = cuts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cuts[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
   });
   return out;
 }
