@@ -199,6 +199,16 @@ export const Manifest = z.object({
     name: z.string(),
     /** sha256 of the training data (trainer/src/data/fingerprint.ts); absent in bundles written before it existed. */
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    /**
+     * User tables: the column roles the model was trained with, so that `mat-edge evaluate BUNDLE --test FILE` reads a
+     * new file the same way (features by `input.featureNames`, labels by `classNames`, groups by `groupNames`).
+     */
+    columns: z.object({
+      label: z.string(),
+      group: z.string().optional(),
+      attribute: z.string().optional(),
+      id: z.string().optional(),
+    }).optional(),
     numTrain: z.number().int().nonnegative(),
     numVal: z.number().int().nonnegative(),
     numTest: z.number().int().nonnegative(),

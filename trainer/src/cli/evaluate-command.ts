@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import {
-  addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, preprocess, scoreRow, summarizeEvaluation,
-  type EvaluationSummary, type GroupedAccuracy,
+  addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
+  Thresholds, type EvaluationSummary, type GroupedAccuracy,
 } from '../../../shared/src/index.js';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
+import { readBundleTable } from '../data/bundle-table.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
 import { runAll } from '../model/ort-node.js';
+import { evaluationRow, RowWriter } from './evaluation-rows.js';
 import { choice, intOption } from './options.js';
 
 export interface EvaluateOptions {
@@ -25,13 +27,16 @@ export interface EvaluateOptions {
   testLabels?: string;
   /** Rows per onnxruntime `session.run`. */
   batchSize?: number;
+  /** Write every input's answer and scores here (.jsonl or .csv). */
+  out?: string;
 }
 
 /** What `mat-edge evaluate` reports: the figures of POST /v1/evaluate (shared `summarizeEvaluation`), and more. */
 export interface EvaluateResult extends Omit<EvaluationSummary, 'scores'> {
   model: { id: string; version: string; algorithm: string };
   data: string;
-  split: 'val' | 'test';
+  /** `file`: a test file read alone with the bundle's recorded columns (`--test FILE` without `--data`). */
+  split: 'val' | 'test' | 'file';
   scores: EvaluationSummary['scores'] & {
     /** Inputs found in the membership index (their memorization is the measured score). */
     members: number;
@@ -60,27 +65,14 @@ function firstRows(split: Split, n: number): Split {
 export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Promise<EvaluateResult> {
   const bundle = await readBundle(dir, { graph: false }); // the graph is checked once the data fits it (openVerifiedSession)
   const { manifest } = bundle;
-  const splitName = o.split ?? 'test';
-  const flag = o.data ?? manifest.dataset.name;
-  const spec = parseDataFlag(flag, {
-    labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
-    labels: o.labels, valLabels: o.valLabels, testLabels: o.testLabels,
-    // The bundle's own features, by name: a table's other columns are not read.
-    featureColumns: manifest.input.kind === 'features' && isTableFlag(flag) ? manifest.input.featureNames : undefined,
-  });
-  const data = await loadDataset(spec).catch((e: Error) => {
-    if (o.data !== undefined) throw e;
-    throw new Error(`the bundle's dataset "${flag}" could not be loaded (${e.message}); pass --data`);
-  });
-  const full = data[splitName];
-  const split = o.limit === undefined ? full : firstRows(full, o.limit);
+  const { split, dataName, splitName, groupNames, ids } = await evaluationSplit(manifest, o);
   const D = manifest.input.dim, K = manifest.classNames.length;
   if (split.d !== D)
-    throw new Error(`input dim mismatch: bundle ${manifest.model.id} expects ${D} inputs per row (manifest input.dim), data ${data.name} has ${split.d}`);
+    throw new Error(`input dim mismatch: bundle ${manifest.model.id} expects ${D} inputs per row (manifest input.dim), data ${dataName} has ${split.d}`);
   const badLabel = split.y.findIndex((y) => y < 0 || y >= K);
   if (badLabel >= 0)
-    throw new Error(`label ${split.y[badLabel]} of ${data.name} ${splitName} row ${badLabel} is not a class of bundle ${manifest.model.id} (${K} classes: ${manifest.classNames.join(', ')})`);
-  if (split.n === 0) throw new Error(`${data.name} has no ${splitName} examples`);
+    throw new Error(`label ${split.y[badLabel]} of ${dataName} ${splitName} row ${badLabel} is not a class of bundle ${manifest.model.id} (${K} classes: ${manifest.classNames.join(', ')})`);
+  if (split.n === 0) throw new Error(`${dataName} has no ${splitName} examples`);
 
   // The bundle's preprocessing applied to the raw rows, exactly as the worker does for a request.
   const raw = split.raw ?? split.x;
@@ -90,7 +82,9 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
   const session = await openVerifiedSession(bundle);
-  const stats = emptyEvaluation(K, split.group ? data.groupNames.length : null, tables.probe !== null);
+  const stats = emptyEvaluation(K, split.group ? groupNames.length : null, tables.probe !== null);
+  const rowsOut = o.out ? RowWriter.open(o.out) : null;
+  const thresholds = Thresholds.parse({});
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
@@ -102,23 +96,58 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
         const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
         const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
         const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
-        addEvaluated(stats, { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) });
+        const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };
+        addEvaluated(stats, evaluated);
+        if (rowsOut) {
+          await rowsOut.write(evaluationRow({
+            id: ids?.[i] ?? String(split.meta.line?.[i] ?? i), label: y, group: split.group ? groupNames[split.group[i]] : null,
+            prediction: p, labelConflict: evaluated.crossMistake, flags: flagReasons(evaluated, thresholds), classNames: manifest.classNames,
+          }));
+        }
       }
     }
   } finally {
     await session.release();
+    await rowsOut?.close();
   }
 
-  const summary = summarizeEvaluation(stats, manifest.classNames, data.groupNames);
-  const m = manifest.metrics[splitName];
+  const summary = summarizeEvaluation(stats, manifest.classNames, groupNames);
+  const m = splitName === 'file' ? null : manifest.metrics[splitName];
   return {
     model: { id: manifest.model.id, version: manifest.model.version, algorithm: manifest.training.algorithm },
-    data: data.name,
+    data: dataName,
     split: splitName,
     ...summary,
     scores: { ...summary.scores, members: stats.members },
-    manifest_metrics: { n: m.n, true_groups: m.trueGroups, inferred_groups: m.inferredGroups },
+    manifest_metrics: { n: m?.n ?? 0, true_groups: m?.trueGroups ?? null, inferred_groups: m?.inferredGroups ?? null },
   };
+}
+
+/**
+ * What to evaluate on: a test file alone (`--test FILE`, no `--data`) read with the columns, classes and groups the
+ * bundle recorded (user-table bundles); otherwise a split of `--data` (default: the bundle's own dataset).
+ */
+async function evaluationSplit(manifest: Awaited<ReturnType<typeof readBundle>>['manifest'], o: EvaluateOptions) {
+  if (o.test !== undefined && o.data === undefined && manifest.dataset.columns) {
+    const t = await readBundleTable(o.test, manifest, o.testLabels);
+    const split = o.limit === undefined ? t.split : firstRows(t.split, o.limit);
+    return { split, dataName: o.test, splitName: 'file' as const, groupNames: manifest.groupNames, ids: t.ids };
+  }
+  const splitName = o.split ?? 'test';
+  const flag = o.data ?? manifest.dataset.name;
+  const spec = parseDataFlag(flag, {
+    labelColumn: o.labelColumn, groupColumn: o.groupColumn, attributeColumn: o.attributeColumn, val: o.val, test: o.test,
+    labels: o.labels, valLabels: o.valLabels, testLabels: o.testLabels,
+    // The bundle's own features, by name: a table's other columns are not read.
+    featureColumns: manifest.input.kind === 'features' && isTableFlag(flag) ? manifest.input.featureNames : undefined,
+  });
+  const data = await loadDataset(spec).catch((e: Error) => {
+    if (o.data !== undefined) throw e;
+    throw new Error(`the bundle's dataset "${flag}" could not be loaded (${e.message}); pass --data, or --test FILE alone for a user-table bundle`);
+  });
+  const full = data[splitName];
+  const split = o.limit === undefined ? full : firstRows(full, o.limit);
+  return { split, dataName: data.name, splitName, groupNames: data.groupNames, ids: null };
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '    —' : `${(100 * v).toFixed(1).padStart(5)}%`);
@@ -136,8 +165,10 @@ export function formatEvaluation(r: EvaluateResult): string {
   const fmt = (v: number) => v.toFixed(4).padStart(8);
   const lines = [
     `bundle ${r.model.id} (${r.model.algorithm}, version ${r.model.version}) on ${r.data} ${r.split}: ${r.n} inputs`,
-    `accuracy ${pct(r.accuracy)}   worst-group accuracy ${pct(r.worst_group_accuracy)} (${r.group_source === 'true' ? 'true groups' : 'XRM-inferred groups'})`,
-    `manifest (trainer, n=${r.manifest_metrics.n}): accuracy ${pct(m?.average)}   worst-group accuracy ${pct(m?.worstGroup)}`,
+    // Both worst-group accuracies, each named by its groups: the true one (annotated groups) is the robustness figure,
+    // the inferred one (XRM's groups, no annotation needed) is what can be measured on unannotated data.
+    `accuracy ${pct(r.accuracy)}   worst-group accuracy over ${r.true_groups ? `true groups ${pct(r.true_groups.worstGroup)}, over ` : ''}XRM-inferred groups ${pct(r.inferred_groups.worstGroup)}`,
+    ...(r.manifest_metrics.n > 0 ? [`manifest (trainer, n=${r.manifest_metrics.n}): accuracy ${pct(m?.average)}   worst-group accuracy ${pct(m?.worstGroup)} (${r.group_source === 'true' ? 'true' : 'XRM-inferred'} groups)`] : []),
     '',
     ...groupTable(r.group_source === 'true' ? 'group (true)' : 'group (XRM-inferred)', r.true_groups ?? r.inferred_groups),
   ];
@@ -163,13 +194,14 @@ export function registerEvaluate(program: Command): void {
     .option('--split <name>', 'val | test', choice('--split', ['val', 'test'] as const), 'test')
     .option('--limit <n>', 'only the first n examples of the split', intOption('--limit', 1))
     .option('--val <file>', 'validation file of user data, same kind as --data (else carved from --data)')
-    .option('--test <file>', 'test file of user data, same kind as --data (else carved from --data)')
+    .option('--test <file>', "test file of user data; alone (without --data) it is read with the bundle's recorded columns, classes and groups")
     .option('--labels <file>', 'npy data: the companion table (CSV, JSONL or Parquet) of the --data array')
     .option('--val-labels <file>', 'npy data: the companion table of --val')
     .option('--test-labels <file>', 'npy data: the companion table of --test')
     .option('--label-column <name>', 'label column of user data')
     .option('--group-column <name>', 'true group column of user data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
+    .option('--out <file>', "write every input's answer and scores (id, label, prediction, probabilities, memorization, spurious fields, flags) to a .jsonl or .csv file")
     .option('--json', 'print the result as one JSON object')
     .action(async (dir: string, opts) => {
       const result = await evaluateBundle(dir, opts);

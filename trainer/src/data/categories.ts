@@ -53,3 +53,8 @@ export function recode(names: readonly string[], categories: Categories): Int32A
   const map = Int32Array.from(categories.values, (v) => index.get(v)!);
   return Int32Array.from(categories.codes, (c) => map[c]);
 }
+
+/** The name of group (class, attribute value) when groups are label × attribute: `label=dog · place=water`. */
+export function attributeGroupName(labelColumn: string, className: string, attributeColumn: string, value: string): string {
+  return `${labelColumn}=${className} · ${attributeColumn}=${value}`;
+}

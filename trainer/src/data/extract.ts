@@ -17,6 +17,8 @@ export interface ExtractedTable {
   attributes: Categories | null;
   /** 1-based line of each row in `file`. */
   lines: Int32Array;
+  /** Each row's id (`--id-column`) as text, or null without an id column. */
+  ids: string[] | null;
 }
 
 /**
@@ -39,6 +41,8 @@ async function extractRows(table: TableStream, roles: ColumnRoles, featureNames:
   const label = columnIndex(table, roles.labelColumn, 'label');
   const group = roles.groupColumn === undefined ? -1 : columnIndex(table, roles.groupColumn, 'group');
   const attribute = roles.attributeColumn === undefined ? -1 : columnIndex(table, roles.attributeColumn, 'attribute');
+  const id = roles.idColumn === undefined ? -1 : columnIndex(table, roles.idColumn, 'id');
+  const ids: string[] = [];
   const missing = featureNames.find((name) => !table.columns.includes(name));
   if (missing !== undefined) throw new DataValidationError({ file, column: missing }, 'feature column of the training file is missing');
   const order = featureNames.map((name) => table.columns.indexOf(name));
@@ -53,6 +57,7 @@ async function extractRows(table: TableStream, roles: ColumnRoles, featureNames:
     labels.add(category(label));
     if (group >= 0) groups.add(category(group));
     if (attribute >= 0) attributes.add(category(attribute));
+    if (id >= 0) ids.push(String(cells[id] ?? ''));
     for (let k = 0; k < d; k++) {
       const value = readFeature(cells[order[k]]);
       if (typeof value === 'string') throw new DataValidationError({ file, row: line, column: table.columns[order[k]] }, value);
@@ -69,5 +74,6 @@ async function extractRows(table: TableStream, roles: ColumnRoles, featureNames:
     groups: group < 0 ? null : groups.finish(),
     attributes: attribute < 0 ? null : attributes.finish(),
     lines: lines.toArray(),
+    ids: id < 0 ? null : ids,
   };
 }

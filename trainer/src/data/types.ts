@@ -42,6 +42,8 @@ export interface Dataset {
   counterfactual?: Counterfactual;
   /** User data: which columns became features and why the others did not (the trainer prints it). */
   featureChoice?: FeatureChoice;
+  /** User data: the column roles (recorded in the manifest, so that a bundle can read a new file the same way). */
+  columns?: { label: string; group?: string; attribute?: string; id?: string };
 }
 
 /** The shortcut swapped in one raw input, and what that means in words. */

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { InputSpec } from '../../../shared/src/index.js';
-import { recode, sortedCategories } from './categories.js';
+import { attributeGroupName, recode, sortedCategories } from './categories.js';
 import { partitionRows, standardizedSplit, type EncodedRows } from './encoded-rows.js';
 import { DataValidationError } from './errors.js';
 import { chooseFeatures, type ColumnRoles, type FeatureChoice } from './columns.js';
@@ -111,7 +111,7 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   const standardization = fitStandardization(rows.train!.features, rows.train!.n, rows.train!.d);
   const input: InputSpec = { kind: 'features', dim: rows.train!.d, featureNames: trainTable.featureNames, preprocessing: standardization };
   const groupNames = groupValues
-    ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => `${spec.labelColumn}=${cls} · ${spec.attributeColumn}=${a}`)) : []);
+    ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => attributeGroupName(spec.labelColumn, cls, spec.attributeColumn!, a))) : []);
   // One split at a time, each split's float64 rows let go once its float32 copies exist: peak ≈ one extra copy.
   const standardized = (name: 'train' | 'val' | 'test') => {
     const split = standardizedSplit(rows[name]!, standardization);
@@ -120,6 +120,12 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   };
   return {
     featureChoice,
+    columns: {
+      label: spec.labelColumn,
+      ...(spec.groupColumn !== undefined ? { group: spec.groupColumn } : {}),
+      ...(spec.attributeColumn !== undefined ? { attribute: spec.attributeColumn } : {}),
+      ...(spec.idColumn !== undefined ? { id: spec.idColumn } : {}),
+    },
     name: `${spec.kind}:${basename(spec.train)}`,
     numClasses: classNames.length,
     classNames,

@@ -76,7 +76,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
       manifest: {
         formatVersion: BUNDLE_FORMAT_VERSION,
         model: { id: o.id, version: now.toISOString().replace(/[-:]/g, '').slice(0, 15), createdAt: now.toISOString(), description: `${ALGORITHMS[o.name].description} on ${data.name}` },
-        dataset: { name: data.name, fingerprint: o.fingerprint, numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n },
+        dataset: { name: data.name, fingerprint: o.fingerprint, ...(data.columns ? { columns: data.columns } : {}), numTrain: data.train.n, numVal: data.val.n, numTest: data.test.n },
         input: data.input,
         classNames: data.classNames,
         groupNames: data.groupNames,

@@ -52,7 +52,7 @@ export interface TrainSummary {
   wallSeconds: number;
   selection: SelectionMetric;
   xrm: { combination: number | null; flipRate: number; degenerate: boolean };
-  results: { algorithm: AlgorithmName; metric: SelectionMetric; combination: number | null; step: number; valWorstGroup: number; testAverage: number; testWorstGroup: number | null }[];
+  results: { algorithm: AlgorithmName; metric: SelectionMetric; combination: number | null; step: number; valWorstGroup: number; testAverage: number; testWorstGroup: number | null; testInferredWorstGroup: number | null }[];
   bundles: TrainedBundle[];
 }
 
@@ -106,7 +106,7 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
       const best = selectRun(list, m);
       if (!best) continue;
       if (m === metric) chosen.set(name, best.run);
-      results.push({ algorithm: name, metric: m, combination: best.run.combination, step: best.selected.step, valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? best.selected.point.te_gi_wga });
+      results.push({ algorithm: name, metric: m, combination: best.run.combination, step: best.selected.step, valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? null, testInferredWorstGroup: best.selected.point.te_gi_wga ?? null });
     }
   }
 

@@ -1,0 +1,65 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify/sync';
+import type { Prediction } from '../../../shared/src/index.js';
+
+/** One scored input as `mat-edge evaluate --out` writes it: flat, one field per value, so CSV and JSONL agree. */
+export type EvaluationRow = Record<string, string | number | boolean | null>;
+
+/** The row of input i: its id, label, answer, every score of /v1/evaluate and the reasons it would be flagged. */
+export function evaluationRow(o: {
+  id: string; label: number; group: string | null; prediction: Prediction; labelConflict: boolean; flags: readonly string[]; classNames: readonly string[];
+}): EvaluationRow {
+  const { prediction: p } = o;
+  const probabilities = Object.fromEntries(o.classNames.map((name, k) => [`p[${name}]`, p.probabilities[k]]));
+  return {
+    id: o.id,
+    label: o.classNames[o.label],
+    group: o.group,
+    prediction: p.class_name,
+    correct: p.label === o.label,
+    ...probabilities,
+    memorization: p.memorization.score,
+    memorization_percentile: p.memorization.percentile,
+    memorization_estimator: p.memorization.estimator,
+    member: p.memorization.member,
+    twin_disagreement: p.memorization.twin_disagreement,
+    shortcut_label: p.spurious.shortcut_class_name,
+    shortcut_confidence: p.spurious.shortcut_confidence,
+    prediction_conflict: p.spurious.conflict,
+    label_conflict: o.labelConflict,
+    reliance: p.spurious.reliance,
+    counterfactual_change: p.spurious.counterfactual_change,
+    flip_probability: p.spurious.flip_probability,
+    slice_accuracy: p.spurious.slice_accuracy,
+    flags: o.flags.join(' '),
+  };
+}
+
+/** Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure. */
+export class RowWriter {
+  private header: string[] | null = null;
+  private constructor(private readonly out: WriteStream, private readonly csv: boolean) {}
+
+  static open(path: string): RowWriter {
+    const csv = /\.csv$/i.test(path);
+    if (!csv && !/\.jsonl$/i.test(path)) throw new Error(`--out ${path}: the rows file must end in .jsonl or .csv`);
+    return new RowWriter(createWriteStream(path), csv);
+  }
+
+  async write(row: EvaluationRow): Promise<void> {
+    let text: string;
+    if (!this.csv) text = `${JSON.stringify(row)}\n`;
+    else {
+      const first = this.header === null;
+      this.header ??= Object.keys(row);
+      text = stringify(first ? [this.header, this.header.map((k) => row[k])] : [this.header.map((k) => row[k])]);
+    }
+    if (!this.out.write(text)) await once(this.out, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.out.end();
+    await once(this.out, 'finish');
+  }
+}
