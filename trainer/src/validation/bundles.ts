@@ -1,37 +1,35 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLE_FILES, Manifest } from '../../../shared/src/index.js';
+import type { Manifest } from '../../../shared/src/index.js';
+import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import type { Split } from '../data/types.js';
-import { createOrtSession, runAll, type ort } from '../model/ort-node.js';
+import { runAll, type ort } from '../model/ort-node.js';
 import type { SplitOutputs } from '../pipeline/outputs.js';
 
-/** A written bundle, run through onnxruntime-web exactly as the worker runs it. */
+/** A written bundle, verified by the one bundle verifier and run through onnxruntime-web exactly as the worker runs it. */
 export interface LoadedBundle {
   dir: string;
   manifest: Manifest;
   session: ort.InferenceSession;
 }
 
-export async function loadBundle(dir: string): Promise<LoadedBundle> {
-  const manifest = Manifest.parse(JSON.parse(readFileSync(path.join(dir, BUNDLE_FILES.manifest), 'utf8')));
-  const session = await createOrtSession(new Uint8Array(readFileSync(path.join(dir, BUNDLE_FILES.model))));
-  return { dir, manifest, session };
-}
-
-/** Bundles under `root` (one folder each) whose algorithm is ERM or MAT and whose dataset is `datasetName`. */
+/**
+ * Bundles under `root` (one folder each) whose algorithm is ERM or MAT and whose dataset is `datasetName`, each read
+ * through the shared verifier (schema, sizes, sha256, graph, finite outputs); a folder that is not a valid bundle is
+ * passed over.
+ */
 export async function findBundles(root: string, datasetName: string): Promise<Partial<Record<'erm' | 'mat', LoadedBundle>>> {
   const out: Partial<Record<'erm' | 'mat', LoadedBundle>> = {};
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     const dir = path.join(root, entry.name);
-    let manifest: Manifest;
-    try {
-      manifest = Manifest.parse(JSON.parse(readFileSync(path.join(dir, BUNDLE_FILES.manifest), 'utf8')));
-    } catch {
-      continue;
-    }
+    const bundle = await readBundle(dir, { graph: false }).catch(() => null);
+    if (!bundle) continue;
+    const { manifest } = bundle;
     const algorithm = manifest.training.algorithm;
-    if ((algorithm === 'erm' || algorithm === 'mat') && manifest.dataset.name === datasetName && !out[algorithm]) out[algorithm] = await loadBundle(dir);
+    if ((algorithm === 'erm' || algorithm === 'mat') && manifest.dataset.name === datasetName && !out[algorithm]) {
+      out[algorithm] = { dir, manifest, session: await openVerifiedSession(bundle) };
+    }
   }
   return out;
 }
