@@ -14,8 +14,6 @@ export interface HparamSpec {
   sample: (stream: RandomState, c: number) => number;
 }
 
-export type AlgorithmName = 'erm' | 'xrm' | 'mat' | 'group-dro' | 'jtt';
-
 export interface AlgorithmEntry {
   description: string;
   /** Needs training-group labels (GroupDRO). */
@@ -43,7 +41,11 @@ export function baseHparams(profile: TrainingProfile): Record<string, HparamSpec
   };
 }
 
-export const ALGORITHMS: Record<AlgorithmName, AlgorithmEntry> = {
+/**
+ * Every algorithm, by name. Adding one is a file in this folder plus its entry here (and the import): the names
+ * (`AlgorithmName`), the CLI's checks and lists and the random search all come from this object.
+ */
+export const ALGORITHMS = {
   erm: { description: 'Empirical risk minimisation', needsGroups: false, needsXrm: false, hparams: {}, create: createErm },
   xrm: {
     description: 'XRM twins: environment discovery and held-out logits (phase 1)',
@@ -79,7 +81,9 @@ export const ALGORITHMS: Record<AlgorithmName, AlgorithmEntry> = {
     },
     create: createJtt,
   },
-};
+} satisfies Record<string, AlgorithmEntry>;
+
+export type AlgorithmName = keyof typeof ALGORITHMS;
 
 export function isAlgorithmName(name: string): name is AlgorithmName {
   return Object.hasOwn(ALGORITHMS, name);
@@ -90,7 +94,8 @@ export function isAlgorithmName(name: string): name is AlgorithmName {
  * of combination c; `overrides` (e.g. from CLI flags) win either way.
  */
 export function resolveHparams(name: AlgorithmName, profile: TrainingProfile, combination: number | null, overrides: Hparams = {}): Hparams {
-  const specs = { ...baseHparams(profile), ...ALGORITHMS[name].hparams };
+  const entry: AlgorithmEntry = ALGORITHMS[name];
+  const specs = { ...baseHparams(profile), ...entry.hparams };
   const stream = combination === null ? null : new RandomState(combination);
   const hp: Hparams = {};
   for (const [key, spec] of Object.entries(specs)) {
