@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { BACKEND_NAMES } from '../backend.js';
 import { runAcceptance, type SeedResult } from '../experiments/acceptance.js';
 import { acceptanceChecks, resultsMarkdown } from '../experiments/results-table.js';
 import { silentProgress } from '../pipeline/progress.js';
@@ -24,7 +25,7 @@ export function registerAcceptance(program: Command): void {
     .option('--algorithms <list>', 'algorithms compared', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
     .option('--seeds <n>', 'training seeds 0..n−1', intOption('--seeds', 1, 20), 3)
     .option('--sweep <n>', 'hyper-parameter combinations per algorithm', intOption('--sweep', 1, 100), 1)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')
     .option('--out <file>', 'write every per-seed row as JSON')
     .option('--from <file>', 'skip training: tabulate the rows of an earlier --out file')
     .option('--write-readme', 'replace the generated results table in README.md')
