@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "blas",
-      "sources": ["sgemm.cc"],
-      "cflags_cc": ["-O2", "-std=c++17"],
+      "sources": ["sgemm.cc", "adam.cc"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-ffp-contract=off"],
       "libraries": ["-lopenblas"]
     }
   ]

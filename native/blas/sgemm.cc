@@ -120,4 +120,8 @@ napi_value Init(napi_env env, napi_value exports) {
 
 }  // namespace
 
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
+napi_value RegisterAdam(napi_env env, napi_value exports);  // adam.cc
+
+static napi_value InitAll(napi_env env, napi_value exports) { return RegisterAdam(env, Init(env, exports)); }
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, InitAll)

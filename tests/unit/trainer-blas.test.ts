@@ -3,6 +3,7 @@ import { resolveHparams } from '../../trainer/src/algorithms/registry.js';
 import type { TrainingProfile } from '../../trainer/src/algorithms/types.js';
 import { initBackend, tf } from '../../trainer/src/backend.js';
 import { buildSynthetic } from '../../trainer/src/data/synthetic.js';
+import { fusedAdam } from '../../trainer/src/model/blas-adam.js';
 import { loadNativeBlas } from '../../trainer/src/model/native-blas.js';
 import { RandomState } from '../../trainer/src/random.js';
 import { runAlgorithm, type CurvePoint } from '../../trainer/src/train/run.js';
@@ -56,6 +57,29 @@ describe.skipIf(!native.blas)('native BLAS trainer path', () => {
       }
       expect(worst / scale, `case ${i}`).toBeLessThan(1e-5);
     });
+  });
+
+  it('the fused Adam step computes what the tfjs ops of model/optimizer.ts compute', async () => {
+    await initBackend('blas');
+    const rng = new RandomState(11);
+    const rand = (scale: number) => tf.tensor2d(Float32Array.from({ length: 390 * 37 }, () => scale * rng.normal()), [390, 37]);
+    const [w, g, m] = [rand(1), rand(0.1), rand(0.01)];
+    const s = tf.abs(rand(1e-3));
+    const a = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3 };
+    const [w1, m1, s1] = fusedAdam(w, g, m, s, a);
+    const g1 = tf.add(g, tf.mul(w, a.weightDecay));
+    const mRef = tf.add(tf.mul(m, a.beta1), tf.mul(g1, 1 - a.beta1));
+    const sRef = tf.add(tf.mul(s, a.beta2), tf.mul(tf.square(g1), 1 - a.beta2));
+    const wRef = tf.sub(w, tf.mul(tf.div(mRef, tf.add(tf.sqrt(tf.div(sRef, a.c2)), a.eps)), a.lr / a.c1));
+    for (const [got, want, name] of [[w1, wRef, 'w'], [m1, mRef, 'm'], [s1, sRef, 's']] as const) {
+      const [x, y] = [got.dataSync(), want.dataSync()];
+      let worst = 0;
+      for (let k = 0; k < y.length; k++) worst = Math.max(worst, Math.abs(x[k] - y[k]) / (Math.abs(y[k]) + 1e-30));
+      expect(worst, name).toBeLessThan(1e-6);
+    }
+    // The step moved the weights (a no-op kernel would pass the comparison of m and s only).
+    expect(tf.max(tf.abs(tf.sub(w1, w))).dataSync()[0]).toBeGreaterThan(1e-4);
+    tf.dispose([w, g, m, s, w1, m1, s1, g1, mRef, sRef, wRef]);
   });
 
   it('the same seed gives the same ERM loss curve and accuracies on blas and wasm (MLP 1800→390→390→2, Adam)', async () => {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 // The umbrella package, not bare tfjs-core: its Node build registers every kernel gradient.
 import * as tf from '@tensorflow/tfjs';
+import { installFusedAdam } from './model/blas-adam.js';
 import { installBlasMatMul, uninstallBlasMatMul } from './model/blas-matmul.js';
 import { loadNativeBlas } from './model/native-blas.js';
 
@@ -38,7 +39,8 @@ async function useCpu(): Promise<void> {
 
 /**
  * The BLAS path: tfjs wasm (SIMD) for every op but MatMul, which OpenBLAS sgemm runs in place on the wasm heap
- * (bench: faster end to end than sgemm under the cpu backend, whose elementwise ops are plain JS).
+ * (bench: faster end to end than sgemm under the cpu backend, whose elementwise ops are plain JS), and a fused Adam
+ * step (model/optimizer.ts uses it only on this path).
  * Returns the backend string, or null with why BLAS is unavailable.
  */
 async function tryBlas(): Promise<{ name: string } | { error: string }> {
@@ -46,6 +48,7 @@ async function tryBlas(): Promise<{ name: string } | { error: string }> {
   if (!blas) return { error };
   await useWasm();
   installBlasMatMul(blas, 'wasm');
+  installFusedAdam(blas);
   return { name: `blas (${blas.config().split(' ').slice(0, 2).join(' ')} sgemm, ${blas.getThreads()} thread(s); tfjs wasm for the other ops)` };
 }
 

@@ -6,6 +6,9 @@ export interface NativeBlas {
   /** C ← alpha·op(A)·op(B) + beta·C, row-major; op(X) = Xᵀ when its flag is set. Throws on sizes the arrays cannot hold. */
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  /** One Adam step (see native/blas/adam.cc) from w, g, m, s into wOut, mOut, sOut; all of one length. */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, s: Float32Array, wOut: Float32Array, mOut: Float32Array, sOut: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number): void;
   setThreads(threads: number): void;
   getThreads(): number;
   /** OpenBLAS's build string, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64". */
