@@ -1,0 +1,55 @@
+"""PyTorch CPU peer of `npm run bench` (bench/trainer-bench.ts): the same training step as the trainer's Colored MNIST
+MLP (392→390→390→2, Xavier-uniform weights, zero biases, Adam lr 1e-3, mean cross-entropy, the loss read back every
+step) on fixed random data.
+  --probe  prints {"torch": version, "blas": the BLAS library torch loaded} and exits (fails without torch)
+  --serve  reads one JSON line per measurement, {"threads", "batch", "steps"}, and answers {"rate": steps/s}"""
+import json
+import sys
+import time
+
+import torch
+
+
+def rate(threads: int, batch: int, steps: int) -> float:
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(392, 390), torch.nn.ReLU(), torch.nn.Linear(390, 390), torch.nn.ReLU(), torch.nn.Linear(390, 2))
+    for m in net:
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.xavier_uniform_(m.weight)
+            torch.nn.init.zeros_(m.bias)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.rand(batch, 392)
+    y = torch.randint(0, 2, (batch,))
+
+    def step() -> float:
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(5):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return steps / (time.perf_counter() - t0)
+
+
+def loaded_blas() -> str:
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as f:
+        libs = {line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line}
+    return ", ".join(sorted(libs)) or "no BLAS library mapped"
+
+
+if __name__ == "__main__":
+    if "--probe" in sys.argv:
+        print(json.dumps({"torch": torch.__version__, "blas": loaded_blas()}))
+    elif "--serve" in sys.argv:
+        for line in sys.stdin:
+            q = json.loads(line)
+            print(json.dumps({"rate": rate(q["threads"], q["batch"], q["steps"])}), flush=True)
+    else:
+        sys.exit(__doc__)
