@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { optimize } from '../trainer/src/algorithms/common.js';
 import { perExampleCE } from '../trainer/src/algorithms/losses.js';
 import { initBackend, tf, type BackendName } from '../trainer/src/backend.js';
+import { installBlasMatMul, uninstallBlasMatMul } from '../trainer/src/model/blas-matmul.js';
+import { transposeFreeDense } from '../trainer/src/model/dense.js';
 import { architecture, Mlp } from '../trainer/src/model/mlp.js';
 import { loadNativeBlas } from '../trainer/src/model/native-blas.js';
 import { adam } from '../trainer/src/model/optimizer.js';
@@ -115,6 +117,26 @@ for (const batch of BATCHES) {
         sgemm.setThreads(c.threads);
         return oursOnce('blas', c);
       });
+    }
+    // The alternatives the blas path was chosen over (batch 64, 1 thread): explicit transposes around sgemm, and
+    // sgemm under the tfjs cpu backend (whose other ops are plain JS).
+    if (batch === 64) {
+      add('blas, transpose-free dense gradient', 1, (c) => {
+        sgemm.setThreads(1);
+        return oursOnce('blas', c, transposeFreeDense);
+      });
+      add('blas MatMul on the tfjs cpu backend', 1, async (c) => {
+        sgemm.setThreads(1);
+        await initBackend('cpu');
+        installBlasMatMul(sgemm, 'cpu');
+        try {
+          const rate = await oursOnce('cpu', c, builtin);
+          c.backend = 'cpu, OpenBLAS sgemm as its MatMul';
+          return rate;
+        } finally {
+          uninstallBlasMatMul('cpu');
+        }
+      }, Math.max(5, Math.round(STEPS / 10)));
     }
   }
   add('wasm', 1, (c) => oursOnce('wasm', c));

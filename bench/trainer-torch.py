@@ -3,6 +3,7 @@ MLP (392→390→390→2, Xavier-uniform weights, zero biases, Adam lr 1e-3, mea
 step) on fixed random data.
   --probe  prints {"torch": version, "blas": the BLAS library torch loaded} and exits (fails without torch)
   --serve  reads one JSON line per measurement, {"threads", "batch", "steps"}, and answers {"rate": steps/s}"""
+import ctypes
 import json
 import sys
 import time
@@ -10,8 +11,24 @@ import time
 import torch
 
 
-def rate(threads: int, batch: int, steps: int) -> float:
+def openblas_libraries() -> list:
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as f:
+        return sorted({line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line})
+
+
+def set_threads(threads: int) -> None:
+    """torch.set_num_threads sets ATen's OpenMP pool; OpenBLAS's own pthread pool (Debian's default libblas.so.3)
+    is set here too, so that both peers run their matrix products on the same number of threads."""
     torch.set_num_threads(threads)
+    for lib in openblas_libraries():
+        fn = getattr(ctypes.CDLL(lib), "openblas_set_num_threads", None)
+        if fn is not None:
+            fn(threads)
+
+
+def rate(threads: int, batch: int, steps: int) -> float:
+    set_threads(threads)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(392, 390), torch.nn.ReLU(), torch.nn.Linear(390, 390), torch.nn.ReLU(), torch.nn.Linear(390, 2))
     for m in net:
@@ -38,10 +55,7 @@ def rate(threads: int, batch: int, steps: int) -> float:
 
 
 def loaded_blas() -> str:
-    torch.ones(64, 64) @ torch.ones(64, 64)
-    with open("/proc/self/maps") as f:
-        libs = {line.split()[-1] for line in f if "blas" in line.lower() and ".so" in line}
-    return ", ".join(sorted(libs)) or "no BLAS library mapped"
+    return ", ".join(openblas_libraries()) or "no BLAS library mapped"
 
 
 if __name__ == "__main__":
