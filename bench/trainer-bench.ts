@@ -32,24 +32,31 @@ const argValue = (name: string): string | undefined => {
 const STEPS = Number(argValue('steps') ?? 100), REPEATS = Number(argValue('repeats') ?? 5);
 const OUT = argValue('out') ?? 'artifacts/bench-trainer.json';
 const BATCHES = [64, 256];
+/** Untimed steps before each measurement (JIT, allocator and thread pools warm), the same in the PyTorch peer. */
+const WARMUP = 20;
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 type MatMul = (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+/**
+ * Steps per wall-clock second, and per second of this process's CPU time: at one thread the second is what the
+ * step costs whatever else the machine runs (wall time on a shared machine includes waiting for a core).
+ */
+interface Measurement { rate: number; cpuRate: number }
 interface Config {
   path: string;
   threads: number;
   batch: number;
   /** Fewer steps for the slow tfjs cpu backend (~5 steps/s). */
   steps: number;
-  run: (c: Config) => Promise<number>;
+  run: (c: Config) => Promise<Measurement>;
   backend?: string;
 }
 
-/** One measurement of our trainer step: a fresh network, 5 warm-up steps, then `steps` timed steps. */
-async function oursOnce(backend: BackendName, c: Config, matMul?: MatMul): Promise<number> {
+/** One measurement of our trainer step: a fresh network, WARMUP untimed steps, then `steps` timed steps. */
+async function oursOnce(backend: BackendName, c: Config, matMul?: MatMul): Promise<Measurement> {
   c.backend = await initBackend(backend);
   const rng = new RandomState(0);
   const net = new Mlp(architecture(392, [390, 390], 2), 'xavier', rng, matMul);
@@ -57,10 +64,11 @@ async function oursOnce(backend: BackendName, c: Config, matMul?: MatMul): Promi
   const x = tf.tensor2d(Float32Array.from({ length: c.batch * 392 }, () => rng.random()), [c.batch, 392]);
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, () => rng.randint(2)), 'int32');
   const step = () => optimize(opt, net.variables, () => tf.mean(perExampleCE(net.logits(x), y, 2)) as tf.Scalar);
-  for (let i = 0; i < 5; i++) step();
-  const t0 = performance.now();
+  for (let i = 0; i < WARMUP; i++) step();
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   for (let i = 0; i < c.steps; i++) step();
-  const rate = c.steps / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const rate = { rate: c.steps / ((performance.now() - t0) / 1000), cpuRate: c.steps / ((cpu.user + cpu.system) / 1e6) };
   tf.dispose([x, y]);
   opt.dispose();
   net.dispose();
@@ -87,11 +95,11 @@ class TorchPeer {
     return { error: `python3 -c 'import torch' fails (tried ${candidates.join(', ')}); apt-get install python3-torch libopenblas0-openmp` };
   }
 
-  async rate(threads: number, batch: number, steps: number): Promise<number> {
-    this.proc.stdin.write(`${JSON.stringify({ threads, batch, steps })}\n`);
+  async rate(threads: number, batch: number, steps: number): Promise<Measurement> {
+    this.proc.stdin.write(`${JSON.stringify({ threads, batch, steps, warmup: WARMUP })}\n`);
     const { value, done } = await this.lines.next();
     if (done) throw new Error('the PyTorch peer exited');
-    return (JSON.parse(value) as { rate: number }).rate;
+    return JSON.parse(value) as Measurement;
   }
 
   stop(): void {
@@ -113,15 +121,19 @@ for (const batch of BATCHES) {
   const sgemm = blas.blas;
   if (sgemm) {
     for (const threads of [1, 2]) {
-      add('blas', threads, (c) => {
+      add('blas', threads, async (c) => {
+        await initBackend('blas'); // before the thread count: initialising sets one thread
         sgemm.setThreads(c.threads);
-        return oursOnce('blas', c);
+        const m = await oursOnce('blas', c);
+        c.backend = `blas, ${c.threads} OpenBLAS thread(s)`;
+        return m;
       });
     }
     // The alternatives the blas path was chosen over (batch 64, 1 thread): explicit transposes around sgemm, and
     // sgemm under the tfjs cpu backend (whose other ops are plain JS).
     if (batch === 64) {
-      add('blas, transpose-free dense gradient', 1, (c) => {
+      add('blas, transpose-free dense gradient', 1, async (c) => {
+        await initBackend('blas');
         sgemm.setThreads(1);
         return oursOnce('blas', c, transposeFreeDense);
       });
@@ -153,9 +165,13 @@ if (!blas.blas) console.log(`native BLAS unavailable: ${blas.error} — blas pat
 if (!native) console.log('tfjs-node / tfjs-node-gpu not installed: tensorflow backend not measured');
 console.log(torch ? `PyTorch peer: torch ${torch.version} (${torch.python}; ${torch.blas})` : `PyTorch peer skipped: ${'error' in torchStart ? torchStart.error : ''}`);
 
-const rates = configs.map(() => [] as number[]);
+const rates = configs.map(() => [] as number[]), cpuRates = configs.map(() => [] as number[]);
 for (let r = 0; r < REPEATS; r++) {
-  for (const [i, c] of configs.entries()) rates[i].push(await c.run(c));
+  for (const [i, c] of configs.entries()) {
+    const m = await c.run(c);
+    rates[i].push(m.rate);
+    cpuRates[i].push(m.cpuRate);
+  }
   process.stderr.write(`round ${r + 1}/${REPEATS} done\n`);
 }
 torch?.stop();
@@ -171,26 +187,36 @@ const rows = configs.map((c, i) => ({
   stepsPerSecond: rates[i],
   medianStepsPerSecond: median(rates[i]),
   medianExamplesPerSecond: median(rates[i]) * c.batch,
+  stepsPerCpuSecond: cpuRates[i],
+  medianStepsPerCpuSecond: median(cpuRates[i]),
 }));
 const peerOf = (row: (typeof rows)[number]) => rows.find((p) => p.path === 'pytorch' && p.batch === row.batch && p.threads === Math.max(1, row.threads));
 const ratios = rows
   .filter((row) => row.path !== 'pytorch' && peerOf(row))
-  .map((row) => ({ path: row.path, threads: row.threads, batch: row.batch, oursOverPytorch: row.medianStepsPerSecond / peerOf(row)!.medianStepsPerSecond }));
+  .map((row) => ({
+    path: row.path, threads: row.threads, batch: row.batch,
+    oursOverPytorch: row.medianStepsPerSecond / peerOf(row)!.medianStepsPerSecond,
+    // Per CPU-second: meaningful at one thread only (more threads spend more CPU per step by design).
+    oursOverPytorchPerCpuSecond: row.threads <= 1 ? row.medianStepsPerCpuSecond / peerOf(row)!.medianStepsPerCpuSecond : null,
+  }));
 
 const fmt = (v: number, w: number, d = 1) => v.toFixed(d).padStart(w);
-console.log(`\n${'path'.padEnd(38)} ${'thr'.padStart(3)} ${'batch'.padStart(5)} ${'steps/s median [min–max]'.padStart(26)} ${'examples/s'.padStart(10)}  ours/PyTorch (same threads)`);
+console.log(`\n${'path'.padEnd(38)} ${'thr'.padStart(3)} ${'batch'.padStart(5)} ${'steps/s median [min–max]'.padStart(26)} ${'examples/s'.padStart(10)} ${'steps/CPU-s'.padStart(11)}  ours/PyTorch (same threads): wall, CPU`);
 for (const row of rows) {
   const ratio = ratios.find((q) => q.path === row.path && q.threads === row.threads && q.batch === row.batch);
   const range = `${fmt(row.medianStepsPerSecond, 7)} [${Math.min(...row.stepsPerSecond).toFixed(1)}–${Math.max(...row.stepsPerSecond).toFixed(1)}]`;
-  console.log(`${row.path.padEnd(38)} ${String(row.threads || '-').padStart(3)} ${String(row.batch).padStart(5)} ${range.padStart(26)} ${fmt(row.medianExamplesPerSecond, 10, 0)}  ${ratio ? `${ratio.oursOverPytorch.toFixed(2)}×` : ''}`);
+  const ratioText = ratio ? `${ratio.oursOverPytorch.toFixed(2)}×${ratio.oursOverPytorchPerCpuSecond !== null ? `, ${ratio.oursOverPytorchPerCpuSecond.toFixed(2)}×` : ''}` : '';
+  console.log(`${row.path.padEnd(38)} ${String(row.threads || '-').padStart(3)} ${String(row.batch).padStart(5)} ${range.padStart(26)} ${fmt(row.medianExamplesPerSecond, 10, 0)} ${fmt(row.medianStepsPerCpuSecond, 11)}  ${ratioText}`);
 }
 const rowOf = (p: string, threads: number, batch: number) => rows.find((q) => q.path === p && q.threads === threads && q.batch === batch);
 const wasm64 = rowOf('wasm', 1, 64), builtin64 = rowOf('wasm, tfjs built-in MatMul gradient', 1, 64), blas64 = rowOf('blas', 1, 64);
 if (wasm64 && builtin64) console.log(`\nwasm: transpose-free / built-in MatMul gradient ${(wasm64.medianStepsPerSecond / builtin64.medianStepsPerSecond).toFixed(2)}× (batch 64)`);
 if (wasm64 && blas64) console.log(`blas (1 thread) / wasm: ${(blas64.medianStepsPerSecond / wasm64.medianStepsPerSecond).toFixed(2)}× at batch 64, ${(rowOf('blas', 1, 256)!.medianStepsPerSecond / rowOf('wasm', 1, 256)!.medianStepsPerSecond).toFixed(2)}× at batch 256`);
 if (ratios.length) {
-  const best = (batch: number, threads: number) => Math.max(...ratios.filter((q) => q.batch === batch && q.threads === threads).map((q) => q.oursOverPytorch));
-  console.log(`targets (issue 9): steps/s at batch 64 ≥ 1.0× PyTorch at the same threads (interim ≥ 0.5×): best ours ${best(64, 1).toFixed(2)}× at 1 thread${blas.blas ? `, ${best(64, 2).toFixed(2)}× at 2` : ''}; examples/s at batch 256 ≥ 1.0×: ${best(256, 1).toFixed(2)}× at 1 thread${blas.blas ? `, ${best(256, 2).toFixed(2)}× at 2` : ''}`);
+  const best = (batch: number, threads: number, cpu = false) =>
+    Math.max(...ratios.filter((q) => q.batch === batch && q.threads === threads).map((q) => (cpu ? q.oursOverPytorchPerCpuSecond ?? 0 : q.oursOverPytorch)));
+  const at = (batch: number) => `${best(batch, 1).toFixed(2)}× at 1 thread (${best(batch, 1, true).toFixed(2)}× per CPU-second)${blas.blas ? `, ${best(batch, 2).toFixed(2)}× at 2` : ''}`;
+  console.log(`targets (issue 9), best of ours against PyTorch at the same threads: steps/s at batch 64 ≥ 1.0× (interim ≥ 0.5×): ${at(64)}; examples/s at batch 256 ≥ 1.0×: ${at(256)}`);
 }
 console.log(`load average ${load0.map((l) => l.toFixed(1)).join(' ')} at the start, ${load1.map((l) => l.toFixed(1)).join(' ')} at the end (a shared machine: compare ratios within this run)`);
 

@@ -2,7 +2,7 @@
 MLP (392→390→390→2, Xavier-uniform weights, zero biases, Adam lr 1e-3, mean cross-entropy, the loss read back every
 step) on fixed random data.
   --probe  prints {"torch": version, "blas": the BLAS library torch loaded} and exits (fails without torch)
-  --serve  reads one JSON line per measurement, {"threads", "batch", "steps"}, and answers {"rate": steps/s}"""
+  --serve  reads one JSON line per measurement, {"threads", "batch", "steps", "warmup"}, and answers {"rate": steps/s, "cpuRate": steps per CPU-second}"""
 import ctypes
 import json
 import sys
@@ -27,7 +27,7 @@ def set_threads(threads: int) -> None:
             fn(threads)
 
 
-def rate(threads: int, batch: int, steps: int) -> float:
+def rate(threads: int, batch: int, steps: int, warmup: int) -> dict:
     set_threads(threads)
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(392, 390), torch.nn.ReLU(), torch.nn.Linear(390, 390), torch.nn.ReLU(), torch.nn.Linear(390, 2))
@@ -46,12 +46,12 @@ def rate(threads: int, batch: int, steps: int) -> float:
         opt.step()
         return loss.item()
 
-    for _ in range(5):
+    for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    return steps / (time.perf_counter() - t0)
+    return {"rate": steps / (time.perf_counter() - t0), "cpuRate": steps / (time.process_time() - cpu0)}
 
 
 def loaded_blas() -> str:
@@ -64,6 +64,6 @@ if __name__ == "__main__":
     elif "--serve" in sys.argv:
         for line in sys.stdin:
             q = json.loads(line)
-            print(json.dumps({"rate": rate(q["threads"], q["batch"], q["steps"])}), flush=True)
+            print(json.dumps(rate(q["threads"], q["batch"], q["steps"], q["warmup"])), flush=True)
     else:
         sys.exit(__doc__)

@@ -46,6 +46,9 @@ async function useCpu(): Promise<void> {
 async function tryBlas(): Promise<{ name: string } | { error: string }> {
   const { blas, error } = loadNativeBlas();
   if (!blas) return { error };
+  // One thread unless OPENBLAS_NUM_THREADS says otherwise: this MLP's products are small enough that a second
+  // thread bought nothing on 2 shared cores (bench), and parallel runs want one core each.
+  if (!process.env.OPENBLAS_NUM_THREADS) blas.setThreads(1);
   await useWasm();
   installBlasMatMul(blas, 'wasm');
   installFusedAdam(blas);
