@@ -13,7 +13,8 @@ type Info = tf.TensorInfo;
 interface WasmBackend { wasm: { HEAPU8: Uint8Array }; dataIdMap: { get(id: unknown): { memoryOffset: number } }; makeOutput(shape: number[], dtype: 'float32'): Info }
 interface CpuBackend { data: { get(id: unknown): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): Info }
 
-const originals = new Map<HostBackend, tf.KernelConfig>();
+/** tfjs' own kernels replaced, keyed `${kernelName}/${backend}`. */
+const originals = new Map<string, tf.KernelConfig>();
 
 function product(dims: number[]): number {
   return dims.reduce((p, d) => p * d, 1);
@@ -65,25 +66,50 @@ function kernel(blas: NativeBlas, host: HostBackend, original: tf.KernelConfig):
   };
 }
 
-/** Routes `host`'s BatchMatMul to sgemm (idempotent). */
+/**
+ * Column sums of a float32 matrix (a reduction over axis 0: the bias gradient of every dense layer, which tfjs wasm
+ * computes by transposing first) as one sgemm with a row of ones: 1ᵀ·X. Everything else goes to tfjs' Sum.
+ */
+function columnSum(blas: NativeBlas, original: tf.KernelConfig): tf.KernelFunc {
+  let ones = new Float32Array(0);
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    if (x.dtype !== 'float32' || x.shape.length !== 2 || axes.length !== 1 || axes[0] !== 0) return original.kernelFunc(args);
+    const [m, n] = x.shape;
+    if (ones.length < m) ones = new Float32Array(m).fill(1);
+    const be = args.backend as unknown as WasmBackend;
+    const out = be.makeOutput(keepDims ? [1, n] : [n], 'float32');
+    const heap = be.wasm.HEAPU8.buffer;
+    const view = (t: Info, size: number) => new Float32Array(heap, be.dataIdMap.get(t.dataId).memoryOffset, size);
+    blas.sgemm(false, false, 1, n, m, 1, ones, m, view(x, m * n), n, 0, view(out, n), n);
+    return out;
+  };
+}
+
+function replaceKernel(name: string, host: HostBackend, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const key = `${name}/${host}`;
+  if (originals.has(key)) return;
+  const original = tf.getKernel(name, host);
+  if (!original) throw new Error(`the tfjs ${host} backend has no ${name} kernel to replace`);
+  tf.unregisterKernel(name, host);
+  tf.registerKernel({ kernelName: name, backendName: host, kernelFunc: make(original) });
+  originals.set(key, original);
+}
+
+/** Routes `host`'s BatchMatMul (and, on wasm, axis-0 Sum) to sgemm (idempotent). */
 export function installBlasMatMul(blas: NativeBlas, host: HostBackend): void {
-  if (originals.has(host)) return;
-  const original = tf.getKernel('BatchMatMul', host);
-  if (!original) throw new Error(`the tfjs ${host} backend has no BatchMatMul kernel to replace`);
-  tf.unregisterKernel('BatchMatMul', host);
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: host, kernelFunc: kernel(blas, host, original) });
-  originals.set(host, original);
+  replaceKernel('BatchMatMul', host, (original) => kernel(blas, host, original));
+  if (host === 'wasm') replaceKernel('Sum', host, (original) => columnSum(blas, original));
 }
 
-/** Restores tfjs' own BatchMatMul on `host` (the plain wasm/cpu path again, e.g. to compare both in one process). */
+/** Restores tfjs' own kernels on `host` (the plain wasm/cpu path again, e.g. to compare both in one process). */
 export function uninstallBlasMatMul(host: HostBackend): void {
-  const original = originals.get(host);
-  if (!original) return;
-  tf.unregisterKernel('BatchMatMul', host);
-  tf.registerKernel(original);
-  originals.delete(host);
-}
-
-export function blasMatMulInstalled(host: HostBackend): boolean {
-  return originals.has(host);
+  for (const [key, original] of [...originals]) {
+    if (!key.endsWith(`/${host}`)) continue;
+    tf.unregisterKernel(original.kernelName, host);
+    tf.registerKernel(original);
+    originals.delete(key);
+  }
 }
