@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { BACKEND_NAMES } from '../backend.js';
+import { activeBackend, BACKEND_NAMES } from '../backend.js';
 import { runAcceptance, type SeedResult } from '../experiments/acceptance.js';
 import { acceptanceChecks, resultsMarkdown } from '../experiments/results-table.js';
 import { silentProgress } from '../pipeline/progress.js';
@@ -32,20 +32,22 @@ export function registerAcceptance(program: Command): void {
     .option('--json', 'print rows and checks as JSON')
     .action(async (opts) => {
       const t0 = performance.now();
-      const saved = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as { rows: SeedResult[]; wallSeconds: number; seeds?: number; sweep?: number }) : null;
+      const saved = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as { rows: SeedResult[]; wallSeconds: number; seeds?: number; sweep?: number; backend?: string }) : null;
       const rows = saved?.rows ?? await runAcceptance({
         datasets: opts.datasets, algorithms: opts.algorithms, seeds: Array.from({ length: opts.seeds }, (_, s) => s),
         sweep: opts.sweep, backend: opts.backend, progress: opts.json ? silentProgress : terminalProgress(),
       });
       const checks = acceptanceChecks(rows);
       const wall = saved?.wallSeconds ?? (performance.now() - t0) / 1000;
+      // Rows saved before the backend was recorded were all trained on wasm.
+      const backend = saved ? saved.backend ?? 'wasm' : activeBackend() ?? 'wasm';
       const seeds = new Set(rows.map((r) => r.seed)).size;
-      if (opts.out && !saved) await writeFile(opts.out, JSON.stringify({ rows, checks, wallSeconds: wall, sweep: opts.sweep }, null, 2));
+      if (opts.out && !saved) await writeFile(opts.out, JSON.stringify({ rows, checks, wallSeconds: wall, sweep: opts.sweep, backend }, null, 2));
       const table = resultsMarkdown(rows);
       if (opts.writeReadme) {
         const sweep = saved?.sweep ?? opts.sweep;
         await writeReadmeTable(table, [
-          `Rows in \`${opts.from ?? opts.out ?? '(not saved)'}\`, made by \`npm run mat-edge -- acceptance --seeds ${seeds} --sweep ${sweep} --out docs/acceptance.json --write-readme\` (${new Date().toISOString().slice(0, 10)}; ${wall.toFixed(0)} s of training on 2 CPU cores, wasm backend).`,
+          `Rows in \`${opts.from ?? opts.out ?? '(not saved)'}\`, made by \`npm run mat-edge -- acceptance --seeds ${seeds} --sweep ${sweep} --out docs/acceptance.json --write-readme\` (${new Date().toISOString().slice(0, 10)}; ${wall.toFixed(0)} s of training on 2 CPU cores, ${backend} backend).`,
           'Test average and worst-group accuracy (%), mean ± std over seeds; "val groups" selects checkpoints and combinations on validation worst-group accuracy with the true groups, "XRM-inferred" with the groups XRM inferred (no annotation anywhere).',
           '',
           checks.map((c) => `- ${c.pass ? 'PASS' : 'MISS'} ${c.check}: ${c.value.toFixed(3)} (target ${c.target})`).join('\n'),
