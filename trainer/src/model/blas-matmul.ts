@@ -34,6 +34,7 @@ function kernel(blas: NativeBlas, host: HostBackend, original: tf.KernelConfig):
     const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (m === 0 || n === 0 || k === 0) return original.kernelFunc(args); // empty operands: nothing for sgemm to do
     if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
     const outer = (batchA >= batchB ? a : b).shape.slice(0, -2);
     const outShape = [...outer, m, n];
@@ -78,6 +79,7 @@ function columnSum(blas: NativeBlas, original: tf.KernelConfig): tf.KernelFunc {
     const axes = tf.util.parseAxisParam(axis, x.shape);
     if (x.dtype !== 'float32' || x.shape.length !== 2 || axes.length !== 1 || axes[0] !== 0) return original.kernelFunc(args);
     const [m, n] = x.shape;
+    if (m === 0 || n === 0) return original.kernelFunc(args);
     if (ones.length < m) ones = new Float32Array(m).fill(1);
     const be = args.backend as unknown as WasmBackend;
     const out = be.makeOutput(keepDims ? [1, n] : [n], 'float32');
