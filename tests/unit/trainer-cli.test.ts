@@ -33,7 +33,7 @@ describe('mat-edge CLI', () => {
   it('rejects bad train flags with a message naming the flag and the value', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--sweep', '0'], /--sweep must be an integer in \[1, 100\], got "0"/],
-      [['train', '--backend', 'gpu'], /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/],
+      [['train', '--backend', 'gpu'], /--backend must be one of auto, tensorflow, blas, wasm, cpu, got "gpu"/],
       [['train', '--algorithms', 'foo'], /unknown algorithm "foo"/],
       [['train', '--data', 'nope:x'], /unknown data source "nope:x"/],
       [['train', '--limit', 'many'], /--limit must be an integer/],

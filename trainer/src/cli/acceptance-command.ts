@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { activeBackend, BACKEND_NAMES } from '../backend.js';
 import { runAcceptance, type SeedResult } from '../experiments/acceptance.js';
 import { acceptanceChecks, resultsMarkdown } from '../experiments/results-table.js';
 import { silentProgress } from '../pipeline/progress.js';
@@ -24,27 +25,29 @@ export function registerAcceptance(program: Command): void {
     .option('--algorithms <list>', 'algorithms compared', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
     .option('--seeds <n>', 'training seeds 0..n−1', intOption('--seeds', 1, 20), 3)
     .option('--sweep <n>', 'hyper-parameter combinations per algorithm', intOption('--sweep', 1, 100), 1)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')
     .option('--out <file>', 'write every per-seed row as JSON')
     .option('--from <file>', 'skip training: tabulate the rows of an earlier --out file')
     .option('--write-readme', 'replace the generated results table in README.md')
     .option('--json', 'print rows and checks as JSON')
     .action(async (opts) => {
       const t0 = performance.now();
-      const saved = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as { rows: SeedResult[]; wallSeconds: number; seeds?: number; sweep?: number }) : null;
+      const saved = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as { rows: SeedResult[]; wallSeconds: number; seeds?: number; sweep?: number; backend?: string }) : null;
       const rows = saved?.rows ?? await runAcceptance({
         datasets: opts.datasets, algorithms: opts.algorithms, seeds: Array.from({ length: opts.seeds }, (_, s) => s),
         sweep: opts.sweep, backend: opts.backend, progress: opts.json ? silentProgress : terminalProgress(),
       });
       const checks = acceptanceChecks(rows);
       const wall = saved?.wallSeconds ?? (performance.now() - t0) / 1000;
+      // Rows saved before the backend was recorded were all trained on wasm.
+      const backend = saved ? saved.backend ?? 'wasm' : activeBackend() ?? 'wasm';
       const seeds = new Set(rows.map((r) => r.seed)).size;
-      if (opts.out && !saved) await writeFile(opts.out, JSON.stringify({ rows, checks, wallSeconds: wall, sweep: opts.sweep }, null, 2));
+      if (opts.out && !saved) await writeFile(opts.out, JSON.stringify({ rows, checks, wallSeconds: wall, sweep: opts.sweep, backend }, null, 2));
       const table = resultsMarkdown(rows);
       if (opts.writeReadme) {
         const sweep = saved?.sweep ?? opts.sweep;
         await writeReadmeTable(table, [
-          `Rows in \`${opts.from ?? opts.out ?? '(not saved)'}\`, made by \`npm run mat-edge -- acceptance --seeds ${seeds} --sweep ${sweep} --out docs/acceptance.json --write-readme\` (${new Date().toISOString().slice(0, 10)}; ${wall.toFixed(0)} s of training on 2 CPU cores, wasm backend).`,
+          `Rows in \`${opts.from ?? opts.out ?? '(not saved)'}\`, made by \`npm run mat-edge -- acceptance --seeds ${seeds} --sweep ${sweep} --out docs/acceptance.json --write-readme\` (${new Date().toISOString().slice(0, 10)}; ${wall.toFixed(0)} s of training on 2 CPU cores, ${backend} backend).`,
           'Test average and worst-group accuracy (%), mean ± std over seeds; "val groups" selects checkpoints and combinations on validation worst-group accuracy with the true groups, "XRM-inferred" with the groups XRM inferred (no annotation anywhere).',
           '',
           checks.map((c) => `- ${c.pass ? 'PASS' : 'MISS'} ${c.check}: ${c.value.toFixed(3)} (target ${c.target})`).join('\n'),

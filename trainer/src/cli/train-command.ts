@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BACKEND_NAMES } from '../backend.js';
 import { describeFeatureChoice, loadDataset, parseDataFlag } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
 import { algorithmList, bundleName, choice, columnList, defaultTag, intOption } from './options.js';
@@ -39,7 +40,7 @@ export function registerTrain(program: Command): void {
     .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (method.md §2.6)', intOption('--sweep', 1, 100), 1)
     .option('--seed <n>', 'training seed', intOption('--seed', 0, 2 ** 31), 0)
     .option('--steps <n>', 'override the step budget', intOption('--steps', 1))
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')
     .option('--selection <metric>', 'auto | va_wga (validation groups) | va_gi_wga (XRM-inferred groups)', choice('--selection', ['auto', 'va_wga', 'va_gi_wga'] as const), 'auto')
     .option('--memorization-pairs <n>', 'random-half model pairs for measured memorization', intOption('--memorization-pairs', 1, 50), 1)
     .option('--memorization-epochs <n>', 'epochs each memorization model trains on its half (memorization only shows once a model fits its half)', intOption('--memorization-epochs', 1, 100), 12)

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BACKEND_NAMES } from '../backend.js';
 import { InvalidArgumentError } from 'commander';
 import { silentProgress } from '../pipeline/progress.js';
 import { checksTable, evidenceTable } from '../validation/format.js';
@@ -26,7 +27,7 @@ export function registerValidate(program: Command): void {
     .option('--epochs <n>', 'epochs each random-half model trains on its half (enough to fit it: memorization shows only then)', intOption('--epochs', 1, 200), 36)
     .option('--memorization-sample <n>', 'training examples in each of the selection and evaluation subsets', intOption('--memorization-sample', 10), 2000)
     .option('--exemplars <n>', 'exemplars per half model', intOption('--exemplars', 2), 1024)
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', choice('--backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+    .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')
     .option('--bundles <dir>', 'also check the ERM and MAT bundles found in this folder (as written by train --out), through ONNX')
     .option('--work-dir <dir>', 'scratch folder (generated CSV)', 'artifacts/validation')
     .option('--out <file>', 'results as JSON (ValidationCheck[] under "checks")', 'artifacts/validation/validation.json')

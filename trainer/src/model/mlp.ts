@@ -47,8 +47,9 @@ export class Mlp {
         w = layer.w;
         b = layer.b;
       }
-      this.weights.push(tf.variable(tf.tensor2d(w, [inDim, outDim])));
-      this.biases.push(b ? tf.variable(tf.tensor1d(b)) : null);
+      // tf.variable shares its initial tensor's data; the initial tensors themselves are not kept (they leaked).
+      this.weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [inDim, outDim]))));
+      this.biases.push(b ? tf.tidy(() => tf.variable(tf.tensor1d(b))) : null);
     }
   }
 
@@ -94,10 +95,10 @@ export class Mlp {
 
   /** Overwrite parameters in place (restore a checkpoint). */
   load(weights: MlpWeights): void {
-    weights.layers.forEach((layer, l) => {
+    tf.tidy(() => weights.layers.forEach((layer, l) => {
       this.weights[l].assign(tf.tensor2d(layer.w, [layer.inDim, layer.outDim]));
       if (layer.b) this.biases[l]?.assign(tf.tensor1d(layer.b));
-    });
+    }));
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
-import { tf } from '../backend.js';
+import { activeBackend, tf } from '../backend.js';
+import { fusedAdam } from './blas-adam.js';
 
 /**
  * PyTorch-semantics optimisers over a fixed variable list. Weight decay is L2 added to the gradient
@@ -21,10 +22,19 @@ export function adam(vars: tf.Variable[], o: AdamOptions): Optimizer {
     step(grads) {
       t++;
       const c1 = 1 - beta1 ** t, c2 = 1 - beta2 ** t;
+      // The BLAS path registers a fused kernel for the same arithmetic (same float32 operations, same order).
+      const fused = activeBackend()?.startsWith('blas') ?? false;
       tf.tidy(() => {
         vars.forEach((v, i) => {
           let g = grads[v.name];
           if (!g) return;
+          if (fused) {
+            const [w1, m1, s1] = fusedAdam(v, g, m[i], s[i], { lr, beta1, beta2, eps, weightDecay, c1, c2 });
+            v.assign(w1 as typeof v);
+            m[i].assign(m1);
+            s[i].assign(s1);
+            return;
+          }
           if (weightDecay) g = tf.add(g, tf.mul(v, weightDecay));
           m[i].assign(tf.add(tf.mul(m[i], beta1), tf.mul(g, 1 - beta1)));
           s[i].assign(tf.add(tf.mul(s[i], beta2), tf.mul(tf.square(g), 1 - beta2)));
