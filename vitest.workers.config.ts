@@ -4,7 +4,7 @@ import { buildDemoClient } from './scripts/build-demo.mjs';
 import { WRANGLER_ENV } from './tests/e2e/wrangler-dev.js';
 import { TEST_DEMO_ORIGIN, TEST_KEYS, TEST_MODELS } from './tests/worker/fixture.js';
 
-// No telemetry, cf.json fetch or update check, also when vitest is started without the npm script (edge-stack.md Q5).
+// No telemetry, cf.json fetch or update check, also when vitest is started without the npm script (docs/edge-stack.md Q5).
 Object.assign(process.env, WRANGLER_ENV);
 // The pool does not run wrangler.toml's [build] command: the demo page's client bundle is built here.
 await buildDemoClient();

@@ -31,7 +31,7 @@ export const BUNDLE_FILES = {
   samples: 'samples.json',
 } as const;
 
-/** Epsilon inside the MAT shift log(p_ho + ε) (method.md §2.2). */
+/** Epsilon inside the MAT shift log(p_ho + ε) (docs/method.md §2.2). */
 export const SHIFT_EPSILON = 1e-6;
 
 /** Quantile levels stored for every score so that the API can say "top 5%". */

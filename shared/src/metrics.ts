@@ -41,12 +41,12 @@ export function groupedAccuracy(
   return accuracyFromCounts(c, groupNames);
 }
 
-/** XRM's cross-mistake bit e of a labelled input: either twin's argmax misses the label (method.md §1.4). */
+/** XRM's cross-mistake bit e of a labelled input: either twin's argmax misses the label (docs/method.md §1.4). */
 export function crossMistake(twinA: ArrayLike<number>, twinB: ArrayLike<number>, label: number): boolean {
   return argmax(twinA) !== label || argmax(twinB) !== label;
 }
 
-/** XRM inferred group id: 2·y + e, with e the cross-mistake bit (method.md §1.4). */
+/** XRM inferred group id: 2·y + e, with e the cross-mistake bit (docs/method.md §1.4). */
 export function inferredGroupId(label: number, crossMistake: boolean | number): number {
   return 2 * label + (crossMistake ? 1 : 0);
 }

@@ -4,14 +4,14 @@ import type { Calibration, Exemplars, ScoreCalibration } from './manifest.js';
 
 /**
  * Shortcut posterior q = ½(softmax(a/τ) + softmax(b/τ))·C: what the held-out, shortcut-driven
- * XRM twins say about the label, calibrated by C = p(y | y_ho) (design.md "Per-input scores").
+ * XRM twins say about the label, calibrated by C = p(y | y_ho) (docs/design.md "Per-input scores").
  */
 export function shortcutPosterior(twinA: ArrayLike<number>, twinB: ArrayLike<number>, cal: Calibration): number[] {
   const a = softmax(twinA, cal.tau), b = softmax(twinB, cal.tau);
   return vecMat(a.map((v, k) => 0.5 * (v + b[k])), cal.matrix);
 }
 
-/** Shortcut posterior of a training example from its own held-out twin only (the MAT p_ho of method.md §2.2). */
+/** Shortcut posterior of a training example from its own held-out twin only (the MAT p_ho of docs/method.md §2.2). */
 export function heldOutPosterior(heldOutLogits: ArrayLike<number>, cal: Pick<Calibration, 'tau' | 'matrix'>): number[] {
   return vecMat(softmax(heldOutLogits, cal.tau), cal.matrix);
 }

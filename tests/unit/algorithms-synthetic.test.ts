@@ -10,7 +10,7 @@ import { runAlgorithm } from '../../trainer/src/train/run.js';
 import type { MlpWeights } from '../../trainer/src/model/weights.js';
 
 /**
- * The paper's interpretable experiment (method.md §4.1, σ_ε = 0.5, full-batch, 1000 steps): the reference re-run gives
+ * The paper's interpretable experiment (docs/method.md §4.1, σ_ε = 0.5, full-batch, 1000 steps): the reference re-run gives
  * minority test accuracy 0.144 for ERM and 0.898 for MAT, and XRM recovers the minority exactly.
  */
 describe('synthetic task: ERM memorizes the minority, XRM finds it, MAT learns the core feature', () => {

@@ -22,7 +22,7 @@ function downsampled(images: ReturnType<typeof loadMnist>['test']['images'], k: 
   return out;
 }
 
-describe('Colored MNIST (method.md §6.2), full build', () => {
+describe('Colored MNIST (docs/method.md §6.2), full build', () => {
   let ds: Dataset;
   let buildMs: number;
   beforeAll(() => {

@@ -12,7 +12,7 @@ function stats(split: Split, column: number, keep: (i: number) => boolean): { me
 
 const count = (a: Int32Array, value: number) => a.filter((v) => v === value).length;
 
-describe('synthetic interpretable problem (method.md §4.1)', () => {
+describe('synthetic interpretable problem (docs/method.md §4.1)', () => {
   const ds = buildSynthetic();
 
   it('has 1000 × 1800 splits with the named features', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { labelProbabilities, memorizationScores, randomHalves } from '../../trainer/src/memorization/feldman.js';
 import { RandomState } from '../../trainer/src/random.js';
 
-describe('memorizationScores = mean p over in-models − mean p over out-models (method.md §3.1, §3.3)', () => {
+describe('memorizationScores = mean p over in-models − mean p over out-models (docs/method.md §3.1, §3.3)', () => {
   it('hand case with 4 models and 3 examples', () => {
     // ex0: in m0 (0.9), m2 (0.7); out m1 (0.2), m3 (0.4) ⇒ 0.8 − 0.3 = 0.5
     // ex1: in m0 (0.6); out m1 (0.6), m2 (0.3), m3 (0.0) ⇒ 0.6 − 0.3 = 0.3
@@ -55,7 +55,7 @@ describe('memorizationScores = mean p over in-models − mean p over out-models 
   });
 });
 
-describe('randomHalves: complementary pairs (method.md §3.3)', () => {
+describe('randomHalves: complementary pairs (docs/method.md §3.3)', () => {
   it('every example is in exactly one model of every pair, about half of the data per model', () => {
     const n = 10_000, pairs = 3;
     const member = randomHalves(n, pairs, new RandomState(7));

@@ -7,7 +7,7 @@ import { sig3, TABLE_2_6 } from './helpers/table-2-6.js';
 
 const mlp = profileFor({ name: 'colored-mnist' } as Dataset);
 
-describe("resolveHparams('mat', MLP profile, c) = method.md §2.6", () => {
+describe("resolveHparams('mat', MLP profile, c) = docs/method.md §2.6", () => {
   it('uses the Colored-MNIST MLP profile', () => {
     expect(mlp.name).toBe('colored-mnist-mlp');
     expect(mlp.fullBatch).toBe(false);

@@ -6,7 +6,7 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-describe('classBalancedWeights: w_i = 1/|{j : y_j = y_i}| (method.md §1.3 step 3)', () => {
+describe('classBalancedWeights: w_i = 1/|{j : y_j = y_i}| (docs/method.md §1.3 step 3)', () => {
   it('hand cases', () => {
     // [0,0,1]: class 0 has 2 ⇒ 1/2 each; class 1 has 1 ⇒ 1
     expect(Array.from(classBalancedWeights([0, 0, 1]))).toEqual([0.5, 0.5, 1]);

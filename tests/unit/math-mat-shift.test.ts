@@ -5,7 +5,7 @@ import { calibrationMatrix, classPriors, matShift } from '../../trainer/src/algo
 /** Flattens rows of held-out logits into the n×K Float32Array the functions take. */
 const flat = (rows: number[][]) => Float32Array.from(rows.flat());
 
-describe('calibrationMatrix C[k][c] = p(y = c | y_ho = k) (method.md §2.2)', () => {
+describe('calibrationMatrix C[k][c] = p(y = c | y_ho = k) (docs/method.md §2.2)', () => {
   it('with tiny τ counts p(y | y_ho) on a 2-class hand case', () => {
     // τ = 0.001 ⇒ softmax(z/τ) is one-hot at argmax z (runner-up weight ≤ e^(−0.5/0.001) = e^−500 ≈ 7e−218).
     // y_ho = 0: examples 0,1,2,5 with y = 0,0,1,0 ⇒ row 0 = [3/4, 1/4]
@@ -81,7 +81,7 @@ describe('calibrationMatrix C[k][c] = p(y = c | y_ho = k) (method.md §2.2)', ()
   });
 });
 
-describe('matShift δ = log(softmax(z/τ)·C + 1e−6) (method.md §2.2 step 5)', () => {
+describe('matShift δ = log(softmax(z/τ)·C + 1e−6) (docs/method.md §2.2 step 5)', () => {
   it('matches the hand-computed soft case at τ = 1', () => {
     // C = [[0.6, 0.4], [1/3, 2/3]] (previous test). x0: P = [3/4, 1/4]
     // p_ho = 3/4·[0.6, 0.4] + 1/4·[1/3, 2/3] = [0.45 + 1/12, 0.3 + 1/6] = [0.533333, 0.466667]
@@ -96,7 +96,7 @@ describe('matShift δ = log(softmax(z/τ)·C + 1e−6) (method.md §2.2 step 5)'
     expect(d[3]).toBeCloseTo(Math.log((0.4 + 2 / 3) / 2 + 1e-6), 5);
   });
 
-  it('τ → 0 with perfect group inference: δ_i = log(p(y | inferred group) + 1e−6) (method.md §9)', () => {
+  it('τ → 0 with perfect group inference: δ_i = log(p(y | inferred group) + 1e−6) (docs/method.md §9)', () => {
     // Attribute a is the shortcut; the held-out twin predicts a perfectly (argmax z^ho_i = a_i), with varied margins.
     // a = 0: y = 0,0,0,0,1 ⇒ p(y | a=0) = [0.8, 0.2];  a = 1: y = 1,1,1,0,1 ⇒ p(y | a=1) = [0.2, 0.8].
     const a = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupedAccuracy, inferredGroupId } from '../../shared/src/metrics.js';
 
-describe('groupedAccuracy (method.md §2.7)', () => {
+describe('groupedAccuracy (docs/method.md §2.7)', () => {
   it('average, per-group accuracy and worst group over non-empty groups', () => {
     // groups: g0 = {1, 0} ⇒ 0.5;  g1 = {1, 1} ⇒ 1;  g2 empty ⇒ null;  g3 = {0, 1, 1} ⇒ 2/3
     // average = 5/7; worst = min(0.5, 1, 2/3) = 0.5 (the empty group does not count as 0)
@@ -34,7 +34,7 @@ describe('groupedAccuracy (method.md §2.7)', () => {
   });
 });
 
-describe('inferredGroupId = 2·y + e (method.md §1.4)', () => {
+describe('inferredGroupId = 2·y + e (docs/method.md §1.4)', () => {
   it('maps (label, cross-mistake) to the group id', () => {
     expect(inferredGroupId(0, false)).toBe(0);
     expect(inferredGroupId(0, 1)).toBe(1);

@@ -35,7 +35,7 @@ describe('RandomState reproduces NumPy legacy RandomState', () => {
     expect(() => new RandomState(1.5)).toThrow(RangeError);
   });
 
-  it('draws the method.md §2.6 table: lr, batch, wd in order from RandomState(c); τ from a fresh RandomState(c)', () => {
+  it('draws the docs/method.md §2.6 table: lr, batch, wd in order from RandomState(c); τ from a fresh RandomState(c)', () => {
     for (let c = 0; c < 10; c++) {
       const r = new RandomState(c);
       const lr = 10 ** r.uniform(-5, -3);

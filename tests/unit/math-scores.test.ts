@@ -13,7 +13,7 @@ import {
 
 const cal = (tau: number, matrix: number[][]) => ({ tau, matrix, classPriors: matrix.map(() => 1 / matrix.length), epsilon: 1e-6 });
 
-describe('shortcutPosterior q = ½(softmax(a/τ) + softmax(b/τ))·C (method.md §7.2)', () => {
+describe('shortcutPosterior q = ½(softmax(a/τ) + softmax(b/τ))·C (docs/method.md §7.2)', () => {
   it('K = 2 hand case at τ = 1 and the same with τ = 0.5', () => {
     // softmax([ln3, 0]) = [0.75, 0.25]; softmax([0, 0]) = [0.5, 0.5]; mean = [0.625, 0.375]
     // C = [[0.9, 0.1], [0.2, 0.8]] ⇒ q = [0.625·0.9 + 0.375·0.2, 0.625·0.1 + 0.375·0.8] = [0.6375, 0.3625]

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crossMistakes, flipProbability, isDegenerate } from '../../trainer/src/algorithms/xrm.js';
 
-describe('flipProbability π = (max p − 1/K)·K/(K−1) (method.md §1.3 step 5)', () => {
+describe('flipProbability π = (max p − 1/K)·K/(K−1) (docs/method.md §1.3 step 5)', () => {
   it('K = 2 reduces to 2q − 1', () => {
     // q = 0.8 ⇒ (0.8 − 0.5)·2/1 = 0.6 = 2·0.8 − 1
     expect(flipProbability([0.8, 0.2])).toBeCloseTo(0.6, 12);
@@ -40,7 +40,7 @@ describe('flipProbability π = (max p − 1/K)·K/(K−1) (method.md §1.3 step 
   });
 });
 
-describe('crossMistakes: twin A or twin B wrong on the ORIGINAL label (method.md §1.4)', () => {
+describe('crossMistakes: twin A or twin B wrong on the ORIGINAL label (docs/method.md §1.4)', () => {
   it('covers both-right, A-wrong, B-wrong, both-wrong and a tie (argmax takes the first index)', () => {
     const K = 2;
     const y = Int32Array.of(0, 0, 1, 1, 1);
@@ -59,7 +59,7 @@ describe('crossMistakes: twin A or twin B wrong on the ORIGINAL label (method.md
   });
 });
 
-describe('isDegenerate (method.md §1.5)', () => {
+describe('isDegenerate (docs/method.md §1.5)', () => {
   const spec = (y: number[], e: number[]) => new Set(y.map((v, i) => 2 * v + e[i])).size !== 2 * new Set(y).size;
 
   it('hand cases', () => {

@@ -1,7 +1,7 @@
 /**
  * Seeded randomness for everything the trainer draws (data noise, assignment s, shuffling, flips, init).
  * MT19937 with NumPy's legacy `RandomState(seed)` seeding and sampling, so that the random-search
- * hyper-parameters of combination c are exactly the reference's (method.md §2.6).
+ * hyper-parameters of combination c are exactly the reference's (docs/method.md §2.6).
  */
 export class RandomState {
   private readonly mt = new Uint32Array(624);

@@ -1,5 +1,5 @@
 /**
- * onnxruntime-web inside workerd (edge-stack.md, Q3): workerd cannot compile wasm from bytes and has no script URL,
+ * onnxruntime-web inside workerd (docs/edge-stack.md, Q3): workerd cannot compile wasm from bytes and has no script URL,
  * so ORT gets a placeholder `wasmBinary` (single thread ⇒ the glue embedded in the bundle is used) and, while the
  * first session is created, `WebAssembly.instantiate` answers with the precompiled module wrangler imported.
  */

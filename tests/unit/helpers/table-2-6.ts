@@ -1,5 +1,5 @@
 /** Reference numbers shared by the RandomState and registry tests. */
-/** method.md §2.6, MLP column and MAT τ, for combinations c = 0..9 (3 significant digits). */
+/** docs/method.md §2.6, MLP column and MAT τ, for combinations c = 0..9 (3 significant digits). */
 export const TABLE_2_6: { lr: number; batch: number; wd: number; tau: number }[] = [
   { lr: 1.25e-4, batch: 35, wd: 6.43e-5, tau: 0.001 },
   { lr: 6.82e-5, batch: 35, wd: 1.0e-6, tau: 0.01 },

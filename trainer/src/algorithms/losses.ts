@@ -13,7 +13,7 @@ export function weightedCE(logits: tf.Tensor2D, labels: tf.Tensor1D, weights: Fl
 
 /**
  * Weights that turn Σ w_i·CE_i into XRM's class-balanced loss: the SUM over classes present in the batch
- * of the mean CE of that class's examples (method.md §1.3 step 3): w_i = 1 / |{j : y_j = y_i}|.
+ * of the mean CE of that class's examples (docs/method.md §1.3 step 3): w_i = 1 / |{j : y_j = y_i}|.
  */
 export function classBalancedWeights(labels: ArrayLike<number>): Float32Array {
   const counts = new Map<number, number>();

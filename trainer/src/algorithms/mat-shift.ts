@@ -1,7 +1,7 @@
 import { heldOutPosterior, SHIFT_EPSILON, softmax } from '../../../shared/src/index.js';
 
 /**
- * Calibration matrix C[k][c] = p(y = c | y_ho = k) over the whole training set (method.md §2.2 steps 1–3):
+ * Calibration matrix C[k][c] = p(y = c | y_ho = k) over the whole training set (docs/method.md §2.2 steps 1–3):
  * J[k][c] = Σ_{i: y_i = c} softmax(z^ho_i / τ)[k], rows normalised. A row with no mass (no example is held-out
  * predicted as k) is uniform; a class with no examples gets a zero column.
  */
@@ -17,7 +17,7 @@ export function calibrationMatrix(heldOutLogits: Float32Array, y: ArrayLike<numb
   });
 }
 
-/** MAT shift δ_i[c] = log(p_ho(c | x_i) + ε), with p_ho = softmax(z^ho_i/τ)·C, computed in float64 (method.md §2.2 step 5). */
+/** MAT shift δ_i[c] = log(p_ho(c | x_i) + ε), with p_ho = softmax(z^ho_i/τ)·C, computed in float64 (docs/method.md §2.2 step 5). */
 export function matShift(heldOutLogits: Float32Array, C: number[][], tau: number): Float32Array {
   const K = C.length, n = heldOutLogits.length / K;
   const delta = new Float32Array(n * K);

@@ -5,7 +5,7 @@ import { calibrationMatrix, matShift } from './mat-shift.js';
 import type { Algorithm, AlgorithmContext } from './types.js';
 
 /**
- * Memorization-aware training (method.md §2): cross-entropy on f(x) + δ, δ = log of the calibrated
+ * Memorization-aware training (docs/method.md §2): cross-entropy on f(x) + δ, δ = log of the calibrated
  * held-out posterior from XRM, a constant per example. Prediction uses f(x) alone.
  */
 export function createMat(ctx: AlgorithmContext): Algorithm {

@@ -27,7 +27,7 @@ export interface AlgorithmEntry {
 const logUniform = (lo: number, hi: number) => (r: RandomState) => 10 ** r.uniform(lo, hi);
 
 /**
- * Knobs every algorithm shares, per training profile (method.md §2.6): drawn first, in this order, so that
+ * Knobs every algorithm shares, per training profile (docs/method.md §2.6): drawn first, in this order, so that
  * combination c gets exactly the reference's lr / batch / weight decay.
  */
 export function baseHparams(profile: TrainingProfile): Record<string, HparamSpec> {
@@ -59,7 +59,7 @@ export const ALGORITHMS = {
     needsGroups: false,
     needsXrm: true,
     hparams: {
-      // τ is the first choice() of a fresh RandomState(c), independent of the other knobs (method.md §2.6).
+      // τ is the first choice() of a fresh RandomState(c), independent of the other knobs (docs/method.md §2.6).
       tau: { default: 0.01, sample: (_r, c) => new RandomState(c).choice([0.001, 0.01, 0.1]) },
     },
     create: createMat,

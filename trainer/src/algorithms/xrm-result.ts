@@ -1,7 +1,7 @@
 import type { Hparams } from '../../../shared/src/index.js';
 import type { MlpWeights } from '../model/weights.js';
 
-/** What one XRM run (method.md §1) hands to MAT, to model selection and to the bundle. */
+/** What one XRM run (docs/method.md §1) hands to MAT, to model selection and to the bundle. */
 export interface XrmResult {
   hparams: Hparams;
   seed: number;

@@ -7,19 +7,19 @@ import { classBalancedWeights, weightedCE } from './losses.js';
 import type { Algorithm, AlgorithmContext } from './types.js';
 import type { XrmResult } from './xrm-result.js';
 
-/** XRM's flip probability for a held-out posterior p: (max p − 1/K)·K/(K−1) (method.md §1.3 step 5). */
+/** XRM's flip probability for a held-out posterior p: (max p − 1/K)·K/(K−1) (docs/method.md §1.3 step 5). */
 export function flipProbability(p: ArrayLike<number>): number {
   const K = p.length;
   return ((Math.max(...Array.from(p)) - 1 / K) * K) / (K - 1);
 }
 
-/** Cross-mistake bit per example: twin A or twin B wrong on the original label (method.md §1.4). */
+/** Cross-mistake bit per example: twin A or twin B wrong on the original label (docs/method.md §1.4). */
 export function crossMistakes(zA: Float32Array, zB: Float32Array, y: Int32Array, K: number): Uint8Array {
   const rowOf = (z: Float32Array, i: number) => z.subarray(i * K, (i + 1) * K);
   return Uint8Array.from(y, (label, i) => (crossMistake(rowOf(zA, i), rowOf(zB, i), label) ? 1 : 0));
 }
 
-/** A split is degenerate unless, within every class present, both e = 0 and e = 1 occur (method.md §1.5). */
+/** A split is degenerate unless, within every class present, both e = 0 and e = 1 occur (docs/method.md §1.5). */
 export function isDegenerate(y: Int32Array, e: Uint8Array): boolean {
   const seen = new Map<number, number>();
   y.forEach((label, i) => seen.set(label, (seen.get(label) ?? 0) | (e[i] ? 2 : 1)));
@@ -32,7 +32,7 @@ export interface XrmAlgorithm extends Algorithm {
 }
 
 /**
- * XRM phase 1 (method.md §1): twins on a Bernoulli(½) assignment, class-balanced loss on the in-sample
+ * XRM phase 1 (docs/method.md §1): twins on a Bernoulli(½) assignment, class-balanced loss on the in-sample
  * logits against the dynamic labels, then label flipping from the pre-update held-out logits.
  */
 export function createXrm(ctx: AlgorithmContext): XrmAlgorithm {

@@ -17,7 +17,7 @@ function entry(path: string, bytes: Uint8Array): FileEntry {
 }
 
 /**
- * Validates and writes a model bundle atomically (design.md "The model bundle"): a schema error
+ * Validates and writes a model bundle atomically (docs/design.md "The model bundle"): a schema error
  * throws before anything touches `dir`, and a crash mid-write leaves the previous bundle in place.
  */
 export async function writeBundle(dir: string, contents: BundleContents): Promise<Manifest> {

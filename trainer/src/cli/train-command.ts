@@ -37,7 +37,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (smoke runs; any data)', intOption('--limit', 10))
     .option('--algorithms <list>', 'algorithms to train and compare', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
     .option('--bundle <list>', 'algorithms written as bundles; the first is the main one', algorithmList, ['mat', 'erm'])
-    .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (method.md §2.6)', intOption('--sweep', 1, 100), 1)
+    .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (docs/method.md §2.6)', intOption('--sweep', 1, 100), 1)
     .option('--seed <n>', 'training seed', intOption('--seed', 0, 2 ** 31), 0)
     .option('--steps <n>', 'override the step budget', intOption('--steps', 1))
     .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')

@@ -17,7 +17,7 @@ function datasetList(value: string): ValidationDataset[] {
 export function registerValidate(program: Command): void {
   program
     .command('validate-scores')
-    .description('score validation protocol (design.md): reliance vs counterfactual truth, conflict vs minority, memorization as if new')
+    .description('score validation protocol (docs/validation.md): reliance vs counterfactual truth, conflict vs minority, memorization as if new')
     .option('--datasets <list>', 'colored-mnist, synthetic, planted-csv', datasetList, [...VALIDATION_DATASETS])
     .option('--train-limit <n>', 'Colored MNIST training examples (validation and test stay full)', intOption('--train-limit', 100))
     .option('--seed <n>', 'seed', intOption('--seed', 0, 2 ** 31), 0)

@@ -4,7 +4,7 @@ import { headSplit } from './head.js';
 import { loadMnist, type LabelledImages, type MnistSource } from './mnist.js';
 import type { Dataset, Split } from './types.js';
 
-/** Label-noise rate p_l and colour-noise rate p_c of one environment (method.md §6.2). */
+/** Label-noise rate p_l and colour-noise rate p_c of one environment (docs/method.md §6.2). */
 export interface EnvironmentRates {
   labelNoise: number;
   colourNoise: number;
@@ -20,7 +20,7 @@ export interface ColoredMnistVariantSpec {
   spurious: 'colour' | 'digit';
 }
 
-/** The four variants of method.md §6.2. */
+/** The four variants of docs/method.md §6.2. */
 export const COLORED_MNIST_VARIANTS = {
   default: {
     reference: 'ColorMNIST',
@@ -64,7 +64,7 @@ const DIM = 2 * PIXELS;
 const CHANNEL_NAMES = ['red', 'green'];
 const TRAIN_SIZE = 50_000;
 
-/** Builds one environment's examples into `split` from offset `at` (steps 1–6 of method.md §6.2). */
+/** Builds one environment's examples into `split` from offset `at` (steps 1–6 of docs/method.md §6.2). */
 function makeEnvironment(source: LabelledImages, positions: Int32Array, rates: EnvironmentRates, env: number, rng: RandomState, split: Split, at: number): void {
   const { images, labels } = source;
   const n = positions.length;
@@ -125,7 +125,7 @@ export function swapColour(x: Float32Array): Float32Array {
 }
 
 /**
- * Colored MNIST exactly as method.md §6.2: tr = shuffled MNIST train 0..49,999, va = 50,000..59,999, te = MNIST test;
+ * Colored MNIST exactly as docs/method.md §6.2: tr = shuffled MNIST train 0..49,999, va = 50,000..59,999, te = MNIST test;
  * label y = (digit < 5) XOR Bernoulli(p_l), colour c = y XOR Bernoulli(p_c); true group = 2·y + c.
  * @example buildColoredMnist({ variant: 'inverse', seed: 0 }).train.n // 50000
  */

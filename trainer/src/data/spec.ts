@@ -18,7 +18,7 @@ export const ColoredMnistSpec = z.strictObject({
 export const SyntheticSpec = z.strictObject({
   kind: z.literal('synthetic'),
   noiseStd: z.number().min(0).max(1e6).default(0.5),
-  /** Training split seed; validation and test use seed + 1 and seed + 2 (method.md §4.1: 1234, 1235, 1236). */
+  /** Training split seed; validation and test use seed + 1 and seed + 2 (docs/method.md §4.1: 1234, 1235, 1236). */
   seed: Seed.default(1234),
   limit: Limit,
 });

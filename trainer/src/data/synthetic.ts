@@ -15,7 +15,7 @@ const CORE_STD = 0.12;
 const SPURIOUS_SCALE = 5;
 
 /**
- * One split of the interpretable experiment (method.md §4.1), drawing in the reference's order:
+ * One split of the interpretable experiment (docs/method.md §4.1), drawing in the reference's order:
  * y, core ξ, spurious ξ, minority subset, then the noise block.
  */
 function generateSplit(seed: number, majorityRate: number, noiseStd: number): Split {

@@ -1,7 +1,7 @@
 import type { SeedResult } from './acceptance.js';
 import { formatMeanStd, meanStd } from './stats.js';
 
-/** Reference numbers stated in method.md (official code re-runs), keyed by dataset and algorithm. */
+/** Reference numbers stated in docs/method.md (official code re-runs), keyed by dataset and algorithm. */
 const REFERENCE: Record<string, Record<string, string>> = {
   'synthetic:0.5': { erm: 'minority test acc 0.144', mat: 'minority test acc 0.898' },
   'colored-mnist': { erm: 'avg ≈ 0.10, WGA ≈ 0.00', mat: 'avg ≈ 0.69, WGA ≈ 0.63–0.65' },
@@ -34,7 +34,7 @@ export function acceptanceChecks(rows: SeedResult[]): Check[] {
 export function resultsMarkdown(rows: SeedResult[]): string {
   const keys = [...new Set(rows.map((r) => `${r.dataset}|${r.algorithm}|${r.selection}`))];
   const lines = [
-    '| data | algorithm | selection | test average (%) | test worst-group (%) | seeds | reference (method.md) |',
+    '| data | algorithm | selection | test average (%) | test worst-group (%) | seeds | reference (docs/method.md) |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const key of keys) {

@@ -2,7 +2,7 @@ import { softmax } from '../../../shared/src/index.js';
 import type { RandomState } from '../random.js';
 
 /**
- * Complementary random halves (method.md §3.3): pair j draws s ~ Bernoulli(½) per example; model 2j trains on
+ * Complementary random halves (docs/method.md §3.3): pair j draws s ~ Bernoulli(½) per example; model 2j trains on
  * {s = 1} and model 2j+1 on {s = 0}, so every example is "in" for exactly one model of each pair.
  */
 export function randomHalves(n: number, pairs: number, rng: RandomState): Uint8Array[] {

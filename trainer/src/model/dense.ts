@@ -2,7 +2,7 @@ import { activeBackend, tf } from '../backend.js';
 
 /**
  * x·W with a custom gradient written with explicit transposes: tfjs' own MatMul gradient uses the
- * transposeA/transposeB flags, which run ~10× slower on the wasm backend (offline.md B2).
+ * transposeA/transposeB flags, which run ~10× slower on the wasm backend (docs/offline.md B2).
  */
 export const transposeFreeDense = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];

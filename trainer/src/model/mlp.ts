@@ -5,7 +5,7 @@ import { dense } from './dense.js';
 import type { MlpWeights } from './weights.js';
 
 /**
- * Weight initialisation. `xavier`: Xavier-uniform weights, zero biases (the ColorMNIST MLP, method.md §2.5);
+ * Weight initialisation. `xavier`: Xavier-uniform weights, zero biases (the ColorMNIST MLP, docs/method.md §2.5);
  * `torch-default`: U(±1/√fan_in) weights and biases (PyTorch nn.Linear default, the paper's synthetic model);
  * `zeros`: everything zero (the zero-initialised linear heads of the XRM repo).
  */

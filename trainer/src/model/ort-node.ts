@@ -2,7 +2,7 @@
  * onnxruntime-web (the worker's runtime, CPU wasm build) under Node: the parity oracle for model.onnx.
  * Node can compile wasm from bytes, so instead of the worker's instantiate shim we hand ORT the real
  * ort-wasm-simd-threaded.wasm as `wasmBinary`; with one thread ORT then uses the glue embedded in
- * ort.wasm.bundle.min.mjs and fetches/imports nothing (edge-stack.md, Q3).
+ * ort.wasm.bundle.min.mjs and fetches/imports nothing (docs/edge-stack.md, Q3).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

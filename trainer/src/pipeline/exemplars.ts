@@ -4,7 +4,7 @@ import type { Dataset } from '../data/types.js';
 import type { RandomState } from '../random.js';
 import type { SplitOutputs } from './outputs.js';
 
-/** Measured scores as the API reports them: clipped to [0, 1] (design.md "memorization"). */
+/** Measured scores as the API reports them: clipped to [0, 1] (docs/design.md "memorization"). */
 export function clipScores(raw: Float64Array): Float64Array {
   return raw.map((v) => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0));
 }

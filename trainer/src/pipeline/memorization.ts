@@ -18,7 +18,7 @@ export interface MemorizationOptions {
   xrm: XrmResult | null;
   /** Complementary random-half pairs (2 models each). */
   pairs: number;
-  /** Steps per model: enough to fit its half, the regime where memorization shows (method.md §3.3). */
+  /** Steps per model: enough to fit its half, the regime where memorization shows (docs/method.md §3.3). */
   steps: number;
   seed: number;
   progress: Progress;

@@ -9,7 +9,7 @@ import type { Progress } from './progress.js';
 export interface SweepOptions {
   data: Dataset;
   profile: TrainingProfile;
-  /** Hyper-parameter combinations (method.md §2.6); null = the registry defaults. */
+  /** Hyper-parameter combinations (docs/method.md §2.6); null = the registry defaults. */
   combinations: (number | null)[];
   seed: number;
   overrides?: Hparams;
@@ -38,7 +38,7 @@ export interface XrmSweep {
   runs: { combination: number | null; result: XrmResult }[];
 }
 
-/** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; method.md §1.6). */
+/** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; docs/method.md §1.6). */
 export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
   const runs: XrmSweep['runs'] = [];
   for (const c of o.combinations) {
@@ -59,7 +59,7 @@ export async function algorithmSweep(o: SweepOptions, algorithm: AlgorithmName, 
   return runs;
 }
 
-/** Best run under a selection metric: highest selected value, ties broken by validation average (method.md §2.7). */
+/** Best run under a selection metric: highest selected value, ties broken by validation average (docs/method.md §2.7). */
 export function selectRun(runs: RunResult[], metric: SelectionMetric): { run: RunResult; selected: Selected } | null {
   let best: { run: RunResult; selected: Selected } | null = null;
   for (const run of runs) {

@@ -26,7 +26,7 @@ export interface TrainOptions {
   algorithms: AlgorithmName[];
   /** Algorithms written as bundles (the first is the main one, e.g. ['mat', 'erm']). */
   bundles: AlgorithmName[];
-  /** Hyper-parameter combinations 0..sweep−1 per algorithm (method.md §2.6). */
+  /** Hyper-parameter combinations 0..sweep−1 per algorithm (docs/method.md §2.6). */
   sweep: number;
   seed: number;
   backend: BackendName;

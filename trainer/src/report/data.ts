@@ -13,7 +13,7 @@ const count = z.number().int().nonnegative();
 export const SelectionMetric = z.enum(['va_wga', 'va_gi_wga']);
 export type SelectionMetric = z.infer<typeof SelectionMetric>;
 
-/** One logged checkpoint (method.md §2.7); worst-group entries are null where the split has no such groups. */
+/** One logged checkpoint (docs/method.md §2.7); worst-group entries are null where the split has no such groups. */
 export const CurvePoint = z.object({
   step: count,
   loss: finite.optional(),
@@ -41,7 +41,7 @@ export const AlgorithmRun = z.object({
 });
 export type AlgorithmRun = z.infer<typeof AlgorithmRun>;
 
-/** One XRM hyper-parameter combination (seed 0): its flip-rate trace and the degenerate-run check (method.md §1.5–1.6). */
+/** One XRM hyper-parameter combination (seed 0): its flip-rate trace and the degenerate-run check (docs/method.md §1.5–1.6). */
 export const XrmCombination = z.object({
   combination: count,
   hparams: Hparams,
@@ -88,7 +88,7 @@ export const ReliabilityBin = z.object({
 });
 export type ReliabilityBin = z.infer<typeof ReliabilityBin>;
 
-/** One line of the score validation protocol (design.md "Validation protocol"). */
+/** One line of the score validation protocol (docs/validation.md). */
 export const ValidationCheck = z.object({
   check: z.string(),
   model: z.string(),

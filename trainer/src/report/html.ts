@@ -53,7 +53,7 @@ const CAPTIONS = {
     + 'with the shortcut, reliance bucket); this is the slice_accuracy the API returns. Low accuracy on "conflicts" slices '
     + 'means the model still follows the shortcut.',
   validation:
-    'The checks the per-input scores must pass on data no one tuned on (see design.md, validation protocol).',
+    'The checks the per-input scores must pass on data no one tuned on (see docs/validation.md).',
 } as const;
 
 function figure(svg: string, caption: string) {

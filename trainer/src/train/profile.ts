@@ -1,7 +1,7 @@
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { Dataset } from '../data/types.js';
 
-/** Network, optimiser and step budget per kind of data (method.md §1.7, §2.5, §4.1). */
+/** Network, optimiser and step budget per kind of data (docs/method.md §1.7, §2.5, §4.1). */
 export function profileFor(data: Dataset): TrainingProfile {
   if (data.name.startsWith('synthetic')) {
     // The paper's interpretable experiment: a bias-free linear map, full-batch SGD, 1000 steps.

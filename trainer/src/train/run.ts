@@ -12,7 +12,7 @@ import { BatchSource } from './sampler.js';
 
 export type SelectionMetric = 'va_wga' | 'va_gi_wga';
 
-/** One logged checkpoint (method.md §2.7). Null where the split has no such groups. */
+/** One logged checkpoint (docs/method.md §2.7). Null where the split has no such groups. */
 export interface CurvePoint {
   step: number;
   loss: number;

@@ -2,7 +2,7 @@ import { tf } from '../backend.js';
 import type { AlgorithmContext, Batch } from '../algorithms/types.js';
 import type { RandomState } from '../random.js';
 
-/** Epoch-wise shuffling without replacement; the last partial batch of an epoch is kept (method.md §1.3). */
+/** Epoch-wise shuffling without replacement; the last partial batch of an epoch is kept (docs/method.md §1.3). */
 export class EpochSampler {
   private order: Int32Array = new Int32Array(0);
   private pos = 0;

@@ -43,7 +43,7 @@ async function load(name: ValidationDataset, o: ValidateOptions): Promise<Datase
   return { ...data, counterfactual: plantedCounterfactual(featureNames) };
 }
 
-/** The design.md validation protocol over the requested datasets; targets apply to Colored MNIST. */
+/** The validation protocol (docs/validation.md) over the requested datasets; targets apply to Colored MNIST. */
 export async function runValidation(o: ValidateOptions): Promise<ValidationResult> {
   const t0 = performance.now();
   const backend = await initBackend(o.backend);

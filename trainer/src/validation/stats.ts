@@ -1,5 +1,5 @@
 /**
- * Metric helpers of the score validation protocol (design.md "Validation protocol"): rank correlation,
+ * Metric helpers of the score validation protocol (docs/validation.md): rank correlation,
  * AUROC, total variation. Pure functions, no tfjs.
  */
 
