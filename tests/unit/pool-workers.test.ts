@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { loadDataset, parseDataFlag } from '../../trainer/src/data/index.js';
@@ -81,4 +83,18 @@ describe('--workers: the same pipeline in this thread and on a pool of 2 worker 
     for (const bar of training(one.bars)) expect(bar.ticks).toEqual(Array.from({ length: bar.total }, (_, i) => i + 1));
     expect(training(two.bars).some((bar) => bar.ticks.length < bar.total)).toBe(true);
   });
+});
+
+describe('--workers from the CLI launcher (bin/mat-edge.mjs, what npx mat-edge and npm run mat-edge run)', () => {
+  it('trains on 2 worker threads, which load the TypeScript runs through tsx themselves', async () => {
+    const out = path.join(root, 'cli');
+    const { stdout } = await promisify(execFile)('node', [
+      'bin/mat-edge.mjs', 'train', '--limit', '200', '--steps', '20', '--algorithms', 'erm', '--bundle', 'erm', '--memorization-pairs', '2',
+      '--memorization-epochs', '1', '--exemplars', '16', '--backend', 'wasm', '--workers', '2', '--out', out, '--json',
+    ], { timeout: 120_000 });
+    const summary = JSON.parse(stdout) as TrainSummary;
+    expect(summary.workers).toBe(2);
+    expect(summary.results.map((r) => r.algorithm)).toEqual(['erm', 'erm']);
+    expect(Object.values(summary.phases).every((s) => s > 0)).toBe(true);
+  }, 120_000);
 });

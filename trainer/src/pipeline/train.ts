@@ -94,11 +94,11 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
   const combinations = Array.from({ length: o.sweep }, (_, c) => c);
   const workers = o.workers ?? 1;
   progress.log(`data ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test; backend ${backend}; selection ${metric}; ${workers} worker${workers === 1 ? '' : 's'}`);
-  const phaseStart = { at: performance.now() };
+  let mark = performance.now();
   const lap = () => {
-    const now = performance.now(), s = (now - phaseStart.at) / 1000;
-    phaseStart.at = now;
-    return s;
+    const start = mark;
+    mark = performance.now();
+    return (mark - start) / 1000;
   };
   const phases: TrainSummary['phases'] = { xrm: 0, algorithms: 0, memorization: 0, bundles: 0 };
 
