@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { loadDataset, parseDataFlag } from '../../trainer/src/data/index.js';
-import type { Progress } from '../../trainer/src/pipeline/progress.js';
+import { resolveHparams } from '../../trainer/src/algorithms/registry.js';
+import { silentProgress, type Progress } from '../../trainer/src/pipeline/progress.js';
+import { withRunner } from '../../trainer/src/pool/runner.js';
+import { profileFor } from '../../trainer/src/train/profile.js';
 import { trainPipeline, type TrainSummary } from '../../trainer/src/pipeline/train.js';
 
 const LIMIT = 600;
@@ -97,4 +100,27 @@ describe('--workers from the CLI launcher (bin/mat-edge.mjs, what npx mat-edge a
     expect(summary.results.map((r) => r.algorithm)).toEqual(['erm', 'erm']);
     expect(Object.values(summary.phases).every((s) => s > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('a failing run', () => {
+  it.each([1, 2])('rejects the caller with its own message on %i worker(s); runs still queued in this thread are not trained', async (workers) => {
+    const data = await loadDataset(parseDataFlag('colored-mnist', { limit: { train: 100, val: 100, test: 100 } }));
+    const profile = profileFor(data);
+    const task = { profile, hparams: resolveHparams('erm', profile, null), seed: 0, steps: 5, evaluate: false };
+    const started: string[] = [];
+    const progress: Progress = { ...silentProgress, task: (label, total) => (started.push(label), silentProgress.task(label, total)) };
+    let queued: Promise<unknown> = Promise.resolve();
+    await expect(withRunner({ data, progress, workers, backend: 'wasm' }, (runner) => {
+      const failing = runner.run({ ...task, algorithm: 'mat' }, 'mat without XRM');
+      queued = runner.run({ ...task, algorithm: 'erm' }, 'queued erm');
+      return Promise.all([failing, queued]);
+    })).rejects.toThrow('mat needs an XRM run');
+    if (workers === 1) {
+      await expect(queued).rejects.toThrow('queued erm: not run, the runner was closed');
+      expect(started).toEqual(['mat without XRM']);
+    } else {
+      // On the pool the other run was already training on its own thread: closing ends it either way, never hangs.
+      await Promise.allSettled([queued]);
+    }
+  }, 60_000);
 });

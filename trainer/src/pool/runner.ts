@@ -32,10 +32,15 @@ function stepsOf(task: RunTask): number {
 /** --workers 1: every run in this thread, one after another, as before the pool existed. */
 export function inProcessRunner(data: Dataset, progress: Progress): Runner {
   let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
   return {
     workers: 1,
     run(task, label) {
       const next = queue.then(async () => {
+        // A caller that failed closes the runner: the runs it still had queued are not trained. One turn of the
+        // event loop first, so that a close already under way after the previous run's failure lands before this check.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (closed) throw new Error(`${label}: not run, the runner was closed`);
         const bar = progress.task(label, stepsOf(task));
         const run = await runAlgorithm({ ...task, data, onStep: (step, _t, loss) => bar.tick(step + 1, { loss: loss.toFixed(4) }) });
         bar.done();
@@ -44,7 +49,9 @@ export function inProcessRunner(data: Dataset, progress: Progress): Runner {
       queue = next.catch(() => {});
       return next;
     },
-    close: async () => {},
+    close: async () => {
+      closed = true;
+    },
   };
 }
 
