@@ -4,7 +4,7 @@ import { activeBackend, BACKEND_NAMES } from '../backend.js';
 import { runAcceptance, type SeedResult } from '../experiments/acceptance.js';
 import { acceptanceChecks, resultsMarkdown } from '../experiments/results-table.js';
 import { silentProgress } from '../pipeline/progress.js';
-import { algorithmList, choice, intOption } from './options.js';
+import { algorithmList, choice, intOption, workersOption } from './options.js';
 import { terminalProgress } from './progress-bar.js';
 
 const START = '<!-- results:start -->', END = '<!-- results:end -->';
@@ -18,8 +18,8 @@ async function writeReadmeTable(markdown: string, note: string): Promise<void> {
 }
 
 export function registerAcceptance(program: Command): void {
-  program
-    .command('acceptance')
+  workersOption(program
+    .command('acceptance'))
     .description("the trainer's acceptance numbers: synthetic task and Colored MNIST, every algorithm, both selection settings, mean ± std over seeds")
     .option('--datasets <list>', 'synthetic,colored-mnist', (v: string) => v.split(',').map((d) => choice('--datasets', ['synthetic', 'colored-mnist'] as const)(d.trim())), ['synthetic', 'colored-mnist'])
     .option('--algorithms <list>', 'algorithms compared', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
@@ -35,7 +35,7 @@ export function registerAcceptance(program: Command): void {
       const saved = opts.from ? (JSON.parse(await readFile(opts.from, 'utf8')) as { rows: SeedResult[]; wallSeconds: number; seeds?: number; sweep?: number; backend?: string }) : null;
       const rows = saved?.rows ?? await runAcceptance({
         datasets: opts.datasets, algorithms: opts.algorithms, seeds: Array.from({ length: opts.seeds }, (_, s) => s),
-        sweep: opts.sweep, backend: opts.backend, progress: opts.json ? silentProgress : terminalProgress(),
+        sweep: opts.sweep, backend: opts.backend, workers: opts.workers, progress: opts.json ? silentProgress : terminalProgress(),
       });
       const checks = acceptanceChecks(rows);
       const wall = saved?.wallSeconds ?? (performance.now() - t0) / 1000;

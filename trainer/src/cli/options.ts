@@ -1,5 +1,6 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { ALGORITHMS, isAlgorithmName, type AlgorithmName } from '../algorithms/registry.js';
+import { defaultWorkers } from '../pool/runner.js';
 
 export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -45,4 +46,12 @@ export function columnList(flag: string) {
 export function bundleName(value: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(value)) throw new InvalidArgumentError(`bundle name must be lowercase letters, digits and dashes (at most 41), got "${value}"`);
   return value;
+}
+
+/** `--workers N` (train, acceptance, validate-scores): independent runs on N worker threads, one per core by default. */
+export function workersOption(command: Command): Command {
+  return command.option(
+    '--workers <n>', 'worker threads for independent training runs (1: every run in this process, no pool; default: one per core)',
+    intOption('--workers', 1, 1024), defaultWorkers(),
+  );
 }

@@ -1,11 +1,15 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../pipeline/progress.js';
 
-/** A progress bar per long loop on stderr, with steps/s and ETA; plain lines when stderr is not a terminal. */
+/**
+ * A progress bar per long loop on stderr, with steps/s and ETA; plain lines when stderr is not a terminal. Bars of
+ * concurrent tasks (--workers) share one cli-progress MultiBar, stopped (its lines left on screen) when none is running.
+ */
 export function terminalProgress(): Progress {
   const tty = Boolean(process.stderr.isTTY);
+  let multi: cliProgress.MultiBar | null = null, running = 0;
   return {
-    log: (message) => process.stderr.write(`${message}\n`),
+    log: (message) => (multi ? multi.log(`${message}\n`) : process.stderr.write(`${message}\n`)),
     task(label, total) {
       const start = performance.now();
       const rate = (done: number) => (done / Math.max(1e-3, (performance.now() - start) / 1000)).toFixed(1);
@@ -21,18 +25,23 @@ export function terminalProgress(): Progress {
           done: () => process.stderr.write(`${label}: done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`),
         };
       }
-      const bar = new cliProgress.SingleBar({
+      multi ??= new cliProgress.MultiBar({ barsize: 24, hideCursor: true, clearOnComplete: false, stream: process.stderr }, cliProgress.Presets.shades_classic);
+      const owner = multi;
+      running++;
+      const bar = owner.create(total, 0, { rate: '0', info: '' }, {
         format: `${label.padEnd(34)} [{bar}] {percentage}% {value}/{total} | {rate} steps/s | ETA {eta_formatted} | {info}`,
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: false,
-      }, cliProgress.Presets.shades_classic);
-      bar.start(total, 0, { rate: '0', info: '' });
+      });
       return {
         tick(done, info = {}) {
           bar.update(done, { rate: rate(done), info: Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ') });
         },
-        done: () => bar.stop(),
+        done: () => {
+          bar.stop();
+          if (--running === 0 && multi === owner) {
+            owner.stop();
+            multi = null;
+          }
+        },
       };
     },
   };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BACKEND_NAMES } from '../backend.js';
 import { describeFeatureChoice, loadDataset, parseDataFlag } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
-import { algorithmList, bundleName, choice, columnList, defaultTag, intOption } from './options.js';
+import { algorithmList, bundleName, choice, columnList, defaultTag, intOption, workersOption } from './options.js';
 import { jsonProgress, terminalProgress } from './progress-bar.js';
 
 export function printSummary(s: TrainSummary): void {
@@ -15,12 +15,13 @@ export function printSummary(s: TrainSummary): void {
     console.log(`${r.algorithm.padEnd(11)} ${r.metric.padEnd(10)} ${String(r.combination).padStart(5)} ${String(r.step).padStart(5)}   ${pct(r.valWorstGroup)}    ${pct(r.testAverage)}     ${pct(r.testWorstGroup)}           ${pct(r.testInferredWorstGroup)}`);
   }
   for (const b of s.bundles) console.log(`bundle ${b.manifest.model.id}: ${b.dir}`);
-  console.log(`wall time ${s.wallSeconds.toFixed(1)} s`);
+  const ph = s.phases;
+  console.log(`wall time ${s.wallSeconds.toFixed(1)} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}: XRM ${ph.xrm.toFixed(1)} s, algorithms ${ph.algorithms.toFixed(1)} s, memorization ${ph.memorization.toFixed(1)} s, bundles ${ph.bundles.toFixed(1)} s`);
 }
 
 export function registerTrain(program: Command): void {
-  program
-    .command('train')
+  workersOption(program
+    .command('train'))
     .description('run XRM, the chosen algorithms and baselines; select on validation worst-group accuracy; write model bundles')
     .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE | parquet:FILE | npy:FILE (or a FILE ending in .csv, .jsonl, .parquet, .npy)', 'colored-mnist')
     .option('--val <file>', 'validation file of user data, same kind as --data (a table\'s format follows its extension); else carved from --data')
@@ -78,6 +79,7 @@ export function registerTrain(program: Command): void {
         exemplars: opts.exemplars,
         publishSamples: opts.publishSamples,
         steps: opts.steps,
+        workers: opts.workers,
         progress,
       });
       if (opts.json) console.log(JSON.stringify({ ...summary, bundles: summary.bundles.map((b) => ({ id: b.manifest.model.id, dir: b.dir, test: b.manifest.metrics.test })) }, null, 2));

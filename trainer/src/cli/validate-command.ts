@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { silentProgress } from '../pipeline/progress.js';
 import { checksTable, evidenceTable } from '../validation/format.js';
 import { runValidation, VALIDATION_DATASETS, writeValidation, type ValidationDataset } from '../validation/run.js';
-import { choice, intOption } from './options.js';
+import { choice, intOption, workersOption } from './options.js';
 import { terminalProgress } from './progress-bar.js';
 
 function datasetList(value: string): ValidationDataset[] {
@@ -15,8 +15,8 @@ function datasetList(value: string): ValidationDataset[] {
 }
 
 export function registerValidate(program: Command): void {
-  program
-    .command('validate-scores')
+  workersOption(program
+    .command('validate-scores'))
     .description('score validation protocol (docs/validation.md): reliance vs counterfactual truth, conflict vs minority, memorization as if new')
     .option('--datasets <list>', 'colored-mnist, synthetic, planted-csv', datasetList, [...VALIDATION_DATASETS])
     .option('--train-limit <n>', 'Colored MNIST training examples (validation and test stay full)', intOption('--train-limit', 100))
@@ -36,7 +36,7 @@ export function registerValidate(program: Command): void {
       const result = await runValidation({
         datasets: opts.datasets, trainLimit: opts.trainLimit, seed: opts.seed, sweep: opts.sweep, steps: opts.steps,
         pairs: opts.pairs, epochs: opts.epochs, memorizationSample: opts.memorizationSample, exemplars: opts.exemplars,
-        backend: opts.backend, bundles: opts.bundles, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
+        backend: opts.backend, workers: opts.workers, bundles: opts.bundles, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
       });
       writeValidation(opts.out, result);
       if (opts.json) {

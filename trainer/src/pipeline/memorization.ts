@@ -6,9 +6,8 @@ import type { Dataset } from '../data/types.js';
 import { Mlp } from '../model/mlp.js';
 import { labelProbabilities, memorizationScores, randomHalves } from '../memorization/feldman.js';
 import { RandomState } from '../random.js';
+import type { Runner } from '../pool/runner.js';
 import { forwardSplit } from '../train/forward.js';
-import { runAlgorithm } from '../train/run.js';
-import type { Progress } from './progress.js';
 
 export interface MemorizationOptions {
   data: Dataset;
@@ -21,7 +20,7 @@ export interface MemorizationOptions {
   /** Steps per model: enough to fit its half, the regime where memorization shows (docs/method.md §3.3). */
   steps: number;
   seed: number;
-  progress: Progress;
+  runner: Runner;
 }
 
 export interface MemorizationMeasure {
@@ -42,18 +41,17 @@ export interface MemorizationMeasure {
 export async function measureMemorization(o: MemorizationOptions): Promise<MemorizationMeasure> {
   const { data } = o;
   const membership = randomHalves(data.train.n, o.pairs, new RandomState(o.seed + 7919));
-  const labelProbs: Float32Array[] = [];
-  for (const [m, member] of membership.entries()) {
+  // All 2·pairs models at once (each its own seed); p(y|x) on the training set is read here, in membership order.
+  const labelProbs = await Promise.all(membership.map(async (member, m) => {
     const trainIdx = Int32Array.from(Array.from(member).flatMap((v, i) => (v ? [i] : [])));
-    const bar = o.progress.task(`memorization ${o.algorithm} model ${m + 1}/${membership.length}`, o.steps);
-    const run = await runAlgorithm({
-      data, profile: o.profile, algorithm: o.algorithm, hparams: o.hparams, seed: o.seed + 1000 + m, xrm: o.xrm,
-      trainIdx, evaluate: false, steps: o.steps, onStep: (s, _t, loss) => bar.tick(s + 1, { loss: loss.toFixed(4) }),
-    });
-    bar.done();
+    const run = await o.runner.run(
+      { profile: o.profile, algorithm: o.algorithm, hparams: o.hparams, seed: o.seed + 1000 + m, xrm: o.xrm, trainIdx, evaluate: false, steps: o.steps },
+      `memorization ${o.algorithm} model ${m + 1}/${membership.length}`,
+    );
     const net = new Mlp(run.final.arch, run.final);
-    labelProbs.push(labelProbabilities(forwardSplit([net], data.train).logits[0], data.train.y, data.numClasses));
+    const probs = labelProbabilities(forwardSplit([net], data.train).logits[0], data.train.y, data.numClasses);
     net.dispose();
-  }
+    return probs;
+  }));
   return { algorithm: o.algorithm, scores: memorizationScores(labelProbs, membership), models: membership.length, steps: o.steps, labelProbs, membership };
 }

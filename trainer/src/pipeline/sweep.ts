@@ -3,7 +3,8 @@ import { resolveHparams, type AlgorithmName } from '../algorithms/registry.js';
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
 import type { Dataset } from '../data/types.js';
-import { runAlgorithm, type RunResult, type Selected, type SelectionMetric } from '../train/run.js';
+import type { Runner } from '../pool/runner.js';
+import type { RunResult, Selected, SelectionMetric } from '../train/run.js';
 import type { Progress } from './progress.js';
 
 export interface SweepOptions {
@@ -15,21 +16,17 @@ export interface SweepOptions {
   overrides?: Hparams;
   steps?: number;
   progress: Progress;
+  /** Where the runs train (in this thread or a worker pool). */
+  runner: Runner;
 }
 
 function label(algorithm: string, c: number | null, seed: number): string {
   return `${algorithm} ${c === null ? 'default' : `c${c}`} seed ${seed}`;
 }
 
-async function runOne(o: SweepOptions, algorithm: AlgorithmName, c: number | null, xrm: XrmResult | null, evaluate: boolean) {
+function runOne(o: SweepOptions, algorithm: AlgorithmName, c: number | null, xrm: XrmResult | null, evaluate: boolean) {
   const hparams = resolveHparams(algorithm, o.profile, c, o.overrides);
-  const bar = o.progress.task(label(algorithm, c, o.seed), o.steps ?? o.profile.steps);
-  const run = await runAlgorithm({
-    data: o.data, profile: o.profile, algorithm, hparams, seed: o.seed, combination: c, xrm, evaluate, steps: o.steps,
-    onStep: (step, _total, loss) => bar.tick(step + 1, { loss: loss.toFixed(4) }),
-  });
-  bar.done();
-  return run;
+  return o.runner.run({ profile: o.profile, algorithm, hparams, seed: o.seed, combination: c, xrm, evaluate, steps: o.steps }, label(algorithm, c, o.seed));
 }
 
 export interface XrmSweep {
@@ -40,12 +37,12 @@ export interface XrmSweep {
 
 /** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; docs/method.md §1.6). */
 export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
-  const runs: XrmSweep['runs'] = [];
-  for (const c of o.combinations) {
+  // Every combination at once; results are read in combination order, so the selection is the same however they ran.
+  const runs: XrmSweep['runs'] = await Promise.all(o.combinations.map(async (c) => {
     const run = await runOne(o, 'xrm', c, null, false);
-    runs.push({ combination: c, result: run.xrm as XrmResult });
     o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
-  }
+    return { combination: c, result: run.xrm as XrmResult };
+  }));
   let best = runs[0];
   for (const r of runs) if (r.result.flipRate > best.result.flipRate) best = r;
   if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
@@ -53,10 +50,8 @@ export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
 }
 
 /** Every combination of one algorithm, each with checkpoint evaluation. */
-export async function algorithmSweep(o: SweepOptions, algorithm: AlgorithmName, xrm: XrmResult | null): Promise<RunResult[]> {
-  const runs: RunResult[] = [];
-  for (const c of o.combinations) runs.push(await runOne(o, algorithm, c, xrm, true));
-  return runs;
+export function algorithmSweep(o: SweepOptions, algorithm: AlgorithmName, xrm: XrmResult | null): Promise<RunResult[]> {
+  return Promise.all(o.combinations.map((c) => runOne(o, algorithm, c, xrm, true)));
 }
 
 /** Best run under a selection metric: highest selected value, ties broken by validation average (docs/method.md §2.7). */

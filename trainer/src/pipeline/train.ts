@@ -10,6 +10,7 @@ import { assertReplaceable } from '../bundle/replace-guard.js';
 import { writeBundle } from '../bundle/write.js';
 import { datasetFingerprint } from '../data/fingerprint.js';
 import { rawRow, type Dataset } from '../data/types.js';
+import { withRunner } from '../pool/runner.js';
 import { renderReport } from '../report/html.js';
 import type { ReportData } from '../report/data.js';
 import { profileFor } from '../train/profile.js';
@@ -26,7 +27,7 @@ export interface TrainOptions {
   algorithms: AlgorithmName[];
   /** Algorithms written as bundles (the first is the main one, e.g. ['mat', 'erm']). */
   bundles: AlgorithmName[];
-  /** Hyper-parameter combinations 0..sweep−1 per algorithm (docs/method.md §2.6). */
+  /** Hyper-parameter combinations 0..sweep−1 per algorithm (method.md §2.6). */
   sweep: number;
   seed: number;
   backend: BackendName;
@@ -42,6 +43,8 @@ export interface TrainOptions {
   /** Whether the public demo may show test samples and exemplar images; the data's default when omitted. */
   publishSamples?: boolean;
   steps?: number;
+  /** Independent runs train on this many worker threads; 1 (the default here) trains them in this thread. */
+  workers?: number;
   progress: Progress;
 }
 
@@ -50,6 +53,9 @@ export interface TrainedBundle { algorithm: AlgorithmName; dir: string; manifest
 export interface TrainSummary {
   backend: string;
   wallSeconds: number;
+  /** Wall seconds per phase: XRM sweep, algorithm sweeps, memorization models, bundles (scores, ONNX, report, writing). */
+  phases: { xrm: number; algorithms: number; memorization: number; bundles: number };
+  workers: number;
   selection: SelectionMetric;
   xrm: { combination: number | null; flipRate: number; degenerate: boolean };
   results: { algorithm: AlgorithmName; metric: SelectionMetric; combination: number | null; step: number; valWorstGroup: number; testAverage: number; testWorstGroup: number | null; testInferredWorstGroup: number | null }[];
@@ -86,37 +92,50 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
   const fingerprint = datasetFingerprint(data);
   for (const name of o.bundles) await assertReplaceable(path.join(o.out, `${name}-${o.tag}`), { name: data.name, fingerprint }, o.replace ?? false);
   const combinations = Array.from({ length: o.sweep }, (_, c) => c);
-  const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress };
-  progress.log(`data ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test; backend ${backend}; selection ${metric}`);
+  const workers = o.workers ?? 1;
+  progress.log(`data ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test; backend ${backend}; selection ${metric}; ${workers} worker${workers === 1 ? '' : 's'}`);
+  let mark = performance.now();
+  const lap = () => {
+    const start = mark;
+    mark = performance.now();
+    return (mark - start) / 1000;
+  };
+  const phases: TrainSummary['phases'] = { xrm: 0, algorithms: 0, memorization: 0, bundles: 0 };
 
-  const xrm = await xrmSweep(sweepOpts);
-  const runs = new Map<AlgorithmName, RunResult[]>();
-  for (const name of new Set([...o.algorithms, ...o.bundles])) {
-    if (name === 'xrm') continue;
-    if (ALGORITHMS[name].needsGroups && !data.train.group) {
-      progress.log(`skipping ${name}: ${data.name} has no training group labels`);
-      continue;
+  const { xrm, measures, chosen, results } = await withRunner({ data, progress, workers, backend }, async (runner) => {
+    const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress, runner };
+    const xrm = await xrmSweep(sweepOpts);
+    phases.xrm = lap();
+    const names = [...new Set([...o.algorithms, ...o.bundles])].filter((name) => {
+      if (name === 'xrm') return false;
+      if (ALGORITHMS[name].needsGroups && !data.train.group) {
+        progress.log(`skipping ${name}: ${data.name} has no training group labels`);
+        return false;
+      }
+      return true;
+    });
+    // Every algorithm's sweep at once: they only share the selected XRM run.
+    const runs = new Map<AlgorithmName, RunResult[]>((await Promise.all(names.map((name) => algorithmSweep(sweepOpts, name, xrm.selected)))).map((r, i) => [names[i], r]));
+    phases.algorithms = lap();
+    const results: TrainSummary['results'] = [];
+    const chosen = new Map<AlgorithmName, RunResult>();
+    for (const [name, list] of runs) {
+      for (const m of ['va_wga', 'va_gi_wga'] as const) {
+        const best = selectRun(list, m);
+        if (!best) continue;
+        if (m === metric) chosen.set(name, best.run);
+        results.push({ algorithm: name, metric: m, combination: best.run.combination, step: best.selected.step, valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? null, testInferredWorstGroup: best.selected.point.te_gi_wga ?? null });
+      }
     }
-    runs.set(name, await algorithmSweep(sweepOpts, name, xrm.selected));
-  }
-  const results: TrainSummary['results'] = [];
-  const chosen = new Map<AlgorithmName, RunResult>();
-  for (const [name, list] of runs) {
-    for (const m of ['va_wga', 'va_gi_wga'] as const) {
-      const best = selectRun(list, m);
-      if (!best) continue;
-      if (m === metric) chosen.set(name, best.run);
-      results.push({ algorithm: name, metric: m, combination: best.run.combination, step: best.selected.step, valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? null, testInferredWorstGroup: best.selected.point.te_gi_wga ?? null });
-    }
-  }
-
-  const measures: MemorizationMeasure[] = [];
-  for (const name of o.bundles) {
-    const run = chosen.get(name);
-    if (!run) throw new Error(`no ${name} run to bundle`);
-    const steps = memorizationSteps(profile, data.train.n, run.hparams.batch_size ?? data.train.n, o.memorization.epochs);
-    measures.push(await measureMemorization({ data, profile, algorithm: name, hparams: run.hparams, xrm: ALGORITHMS[name].needsXrm ? xrm.selected : null, pairs: o.memorization.pairs, steps, seed: o.seed, progress }));
-  }
+    const measures: MemorizationMeasure[] = await Promise.all(o.bundles.map((name) => {
+      const run = chosen.get(name);
+      if (!run) throw new Error(`no ${name} run to bundle`);
+      const steps = memorizationSteps(profile, data.train.n, run.hparams.batch_size ?? data.train.n, o.memorization.epochs);
+      return measureMemorization({ data, profile, algorithm: name, hparams: run.hparams, xrm: ALGORITHMS[name].needsXrm ? xrm.selected : null, pairs: o.memorization.pairs, steps, seed: o.seed, runner });
+    }));
+    phases.memorization = lap();
+    return { xrm, measures, chosen, results };
+  });
 
   const tau = chosen.get('mat')?.hparams.tau ?? ALGORITHMS.mat.hparams.tau.default;
   const calibration = {
@@ -168,9 +187,12 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
     bundles.push({ algorithm: p.name, dir: p.dir, manifest });
     progress.log(`wrote ${p.dir}`);
   }
+  phases.bundles = lap();
   return {
     backend,
     wallSeconds: wallSeconds(),
+    phases,
+    workers,
     selection: metric,
     xrm: { combination: xrm.selectedCombination, flipRate: xrm.selected.flipRate, degenerate: xrm.selected.degenerate },
     results,

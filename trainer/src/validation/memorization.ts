@@ -8,10 +8,9 @@ import { labelProbabilities, memorizationScores, randomHalves } from '../memoriz
 import { Mlp } from '../model/mlp.js';
 import { clipScores, selectExemplars } from '../pipeline/exemplars.js';
 import { NEIGHBOURS } from '../pipeline/calibrate.js';
-import type { Progress } from '../pipeline/progress.js';
+import type { Runner } from '../pool/runner.js';
 import { RandomState } from '../random.js';
 import { argmaxRows, forwardSplit } from '../train/forward.js';
-import { runAlgorithm } from '../train/run.js';
 
 export interface HalfModelsOptions {
   data: Dataset;
@@ -22,7 +21,7 @@ export interface HalfModelsOptions {
   pairs: number;
   epochs: number;
   seed: number;
-  progress: Progress;
+  runner: Runner;
 }
 
 /** One random-half model: its membership, p(y_i|x_i), prediction and embedding of every training example. */
@@ -46,28 +45,25 @@ export async function trainHalfModels(o: HalfModelsOptions): Promise<HalfModel[]
   const membership = randomHalves(data.train.n, o.pairs, new RandomState(o.seed + 15485863));
   const batch = o.hparams.batch_size ?? data.train.n;
   const steps = o.profile.fullBatch ? o.profile.steps : Math.max(1, Math.ceil((o.epochs * data.train.n) / 2 / batch));
-  const out: HalfModel[] = [];
-  for (const [m, member] of membership.entries()) {
+  // All half models at once; their outputs are read here, in membership order.
+  return Promise.all(membership.map(async (member, m): Promise<HalfModel> => {
     const trainIdx = Int32Array.from(Array.from(member).flatMap((v, i) => (v ? [i] : [])));
-    const bar = o.progress.task(`validation: ${o.algorithm} half-model ${m + 1}/${membership.length}`, steps);
-    const run = await runAlgorithm({
-      data, profile: o.profile, algorithm: o.algorithm, hparams: o.hparams, seed: o.seed + 5000 + m, xrm: o.xrm,
-      trainIdx, evaluate: false, steps, onStep: (s) => bar.tick(s + 1),
-    });
-    bar.done();
+    const run = await o.runner.run(
+      { profile: o.profile, algorithm: o.algorithm, hparams: o.hparams, seed: o.seed + 5000 + m, xrm: o.xrm, trainIdx, evaluate: false, steps },
+      `validation: ${o.algorithm} half-model ${m + 1}/${membership.length}`,
+    );
     const net = new Mlp(run.final.arch, run.final);
     const f = forwardSplit([net], data.train, true);
     net.dispose();
-    out.push({
+    return {
       member,
       labelProbs: labelProbabilities(f.logits[0], data.train.y, data.numClasses),
       logits: f.logits[0],
       predicted: argmaxRows(f.logits[0], data.numClasses),
       embedding: f.embedding[0],
       E: run.final.arch.embeddingDim,
-    });
-  }
-  return out;
+    };
+  }));
 }
 
 /** Measured Feldman-style score (raw in-minus-out p(y|x)) from a set of half models. */

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/types.js';
 import type { MlpWeights } from '../model/weights.js';
 import type { Progress } from '../pipeline/progress.js';
 import { algorithmSweep, selectRun, xrmSweep } from '../pipeline/sweep.js';
+import type { Runner } from '../pool/runner.js';
 import { profileFor } from '../train/profile.js';
 import type { SelectionMetric } from '../train/run.js';
 
@@ -36,6 +37,7 @@ export interface TrainModelsOptions {
   sweep: number;
   steps?: number;
   progress: Progress;
+  runner: Runner;
 }
 
 /**
@@ -46,11 +48,12 @@ export async function trainModels(data: Dataset, o: TrainModelsOptions): Promise
   const profile = profileFor(data);
   const metric: SelectionMetric = data.val.group ? 'va_wga' : 'va_gi_wga';
   const combinations = Array.from({ length: o.sweep }, (_, c) => c);
-  const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress: o.progress };
+  const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress: o.progress, runner: o.runner };
   const xrm = await xrmSweep(sweepOpts);
   const models = {} as Record<ValidatedAlgorithm, ServedModel>;
-  for (const algorithm of VALIDATED) {
-    const runs = await algorithmSweep(sweepOpts, algorithm, ALGORITHMS[algorithm].needsXrm ? xrm.selected : null);
+  const sweeps = await Promise.all(VALIDATED.map((algorithm) => algorithmSweep(sweepOpts, algorithm, ALGORITHMS[algorithm].needsXrm ? xrm.selected : null)));
+  for (const [i, algorithm] of VALIDATED.entries()) {
+    const runs = sweeps[i];
     const best = selectRun(runs, metric);
     if (!best) throw new Error(`no ${algorithm} run could be selected on ${metric}`);
     models[algorithm] = { algorithm, hparams: best.run.hparams, weights: best.selected.weights };

@@ -3,6 +3,7 @@ import { bundleNetworks } from '../pipeline/bundle-networks.js';
 import { counterfactualProbe } from '../pipeline/counterfactual-probe.js';
 import { counterfactualSplit, splitOutputs } from '../pipeline/outputs.js';
 import type { Progress } from '../pipeline/progress.js';
+import type { Runner } from '../pool/runner.js';
 import { reliabilityBins } from '../pipeline/report-data.js';
 import type { ReliabilityBin } from '../report/data.js';
 import { RandomState } from '../random.js';
@@ -31,6 +32,8 @@ export interface ProtocolOptions {
   /** Apply targets (Colored MNIST); other datasets report the same numbers without pass/miss. */
   targets: boolean;
   progress: Progress;
+  /** Where the protocol's training runs train (this thread or a worker pool over this dataset). */
+  runner: Runner;
 }
 
 /** Evidence behind a choice: one metric of one candidate on the selection data and on the evaluation data. */
@@ -140,7 +143,7 @@ async function bundleParts(data: Dataset, root: string): Promise<Record<Validate
 
 /** Runs the whole protocol on one dataset (trains XRM, ERM, MAT and the random-half models in memory). */
 export async function validateDataset(data: Dataset, o: ProtocolOptions): Promise<DatasetValidation> {
-  const t = await trainModels(data, { seed: o.seed, sweep: o.sweep, steps: o.steps, progress: o.progress });
+  const t = await trainModels(data, { seed: o.seed, sweep: o.sweep, steps: o.steps, progress: o.progress, runner: o.runner });
   const checks: ValidationCheck[] = [];
   const evidence: Evidence[] = [];
   const name = data.name;
@@ -184,11 +187,13 @@ async function memorizationChecks(t: TrainedModels, o: ProtocolOptions): Promise
   const half = Math.min(o.memorizationSample, Math.floor(data.train.n / 2));
   const subsets = { selection: order.subarray(0, half), evaluation: order.subarray(half, 2 * half) };
   const res = {} as Record<ValidatedAlgorithm, Record<keyof typeof subsets, ReturnType<typeof crossFitted>> & { all: Float64Array }>;
-  for (const a of VALIDATED) {
-    const models = await trainHalfModels({
-      data, profile: t.profile, algorithm: a, hparams: t.models[a].hparams, xrm: a === 'mat' ? t.xrm : null,
-      pairs: o.pairs, epochs: o.epochs, seed: o.seed, progress: o.progress,
-    });
+  // ERM's and MAT's half models all at once (independent runs).
+  const halves = await Promise.all(VALIDATED.map((a) => trainHalfModels({
+    data, profile: t.profile, algorithm: a, hparams: t.models[a].hparams, xrm: a === 'mat' ? t.xrm : null,
+    pairs: o.pairs, epochs: o.epochs, seed: o.seed, runner: o.runner,
+  })));
+  for (const [i, a] of VALIDATED.entries()) {
+    const models = halves[i];
     const common = { labels: data.train.y, K: data.numClasses, exemplars: o.exemplars, seed: o.seed };
     const without = leaveOnePairOut(models);
     res[a] = {

@@ -4,6 +4,7 @@ import { initBackend, type BackendName } from '../backend.js';
 import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import type { Progress } from '../pipeline/progress.js';
+import { withRunner } from '../pool/runner.js';
 import type { ValidationCheck } from './check.js';
 import { plantedCounterfactual, writePlantedCsv, PLANTED } from './planted-csv.js';
 import { validateDataset, type DatasetValidation, type ProtocolOptions } from './protocol.js';
@@ -17,6 +18,8 @@ export interface ValidateOptions extends Pick<ProtocolOptions, 'seed' | 'sweep' 
   /** Colored MNIST training examples (first n; validation and test stay full). */
   trainLimit?: number;
   backend: BackendName;
+  /** Worker threads for the independent training runs (1: in this thread). */
+  workers?: number;
   /** Scratch folder for the generated CSV. */
   workDir: string;
   progress: Progress;
@@ -53,11 +56,10 @@ export async function runValidation(o: ValidateOptions): Promise<ValidationResul
   for (const name of o.datasets) {
     const data = await load(name, o);
     o.progress.log(`validating on ${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test`);
-    const p: ProtocolOptions = {
+    const { checks: c, ...rest } = await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, (runner) => validateDataset(data, {
       seed: o.seed, sweep: o.sweep, steps: o.steps, pairs: o.pairs, epochs: o.epochs,
-      memorizationSample: o.memorizationSample, exemplars: o.exemplars, bundles: o.bundles, targets: name === 'colored-mnist', progress: o.progress,
-    };
-    const { checks: c, ...rest } = await validateDataset(data, p);
+      memorizationSample: o.memorizationSample, exemplars: o.exemplars, bundles: o.bundles, targets: name === 'colored-mnist', progress: o.progress, runner,
+    }));
     checks.push(...c);
     datasets.push(rest);
   }
