@@ -1,9 +1,9 @@
 import type { InputSpec } from '../../../shared/src/index.js';
 
 /**
- * The shortcut a bundle declares: the annotated column it suspects (`dataset.columns.attribute` or `group`) and the
- * intervention in words (`scores.counterfactualProbe.intervention`) where the bundle can estimate the model's answer
- * to it. Both null where the bundle declares none.
+ * The shortcut a bundle declares: the annotated attribute column it suspects (`dataset.columns.attribute`; a group
+ * column is label × attribute, not a shortcut) and the intervention in words (`scores.counterfactualProbe.intervention`)
+ * where the bundle can estimate the model's answer to it. Either is null where the bundle does not declare it.
  */
 export interface DeclaredShortcut {
   name: string | null;

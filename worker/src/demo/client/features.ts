@@ -10,6 +10,8 @@ import { card, h, quote, unavailableCard } from './render.js';
 
 /** Feature values the row view lists before "… N more". */
 const SHOWN_VALUES = 12;
+/** Test rows listed per group (a bundle may publish many; the page stays short). */
+const ROWS_PER_GROUP = 10;
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -74,7 +76,7 @@ export function startFeatures(models: ServedDemoModel[], els: { status: HTMLElem
       buttons = [];
       const sections = [...byGroup].filter(([, items]) => items.length).map(([group, items]) => h('div', { class: 'sample-group', 'data-group': group ?? '' },
         h('h4', {}, group ?? 'no group'),
-        h('div', { class: 'sample-rows' }, items.map((item) => {
+        h('div', { class: 'sample-rows' }, items.slice(0, ROWS_PER_GROUP).map((item) => {
           const button = h('button', { type: 'button', class: 'sample row-sample', 'aria-pressed': 'false', title: `true class ${item.class_name}`, onclick: () => pick(item) },
             `#${item.id} \u00b7 ${item.class_name}`);
           buttons.push({ button, item });
