@@ -24,6 +24,10 @@ async function seedUnpublished(): Promise<void> {
     'fixture-private': ['fixture-mat', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
     'fixture-userdata': ['fixture-mat', (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'csv:patients.csv' } })],
     'fixture-features-private': ['fixture-features', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
+    // No declared shortcut: no attribute column, no counterfactual probe.
+    'fixture-features-plain': ['fixture-features', (m) => ({
+      ...m, dataset: { ...(m.dataset as object), columns: { label: 'decision' } }, scores: { ...(m.scores as object), counterfactualProbe: null },
+    })],
   };
   for (const [id, [from, edit]] of Object.entries(variants)) {
     for (const [key, b64] of Object.entries(fixture.objects).filter(([k]) => k.startsWith(`${from}/`))) {
@@ -281,5 +285,16 @@ describe('a features bundle (a user table: named features, classes and groups, a
     expect(text).not.toMatch(/digit|colou?r/i);
     await expectError(await call('/demo/samples', demo(), only(id)), 404, 'not_found');
     expect((await call('/demo/predict', demo({ json: { inputs: [[0, 0, 0, 0, 0, 0]] } }), only(id))).status).toBe(200);
+  });
+
+  it('that declares no shortcut speaks of "a shortcut" and shows no dependence gauge or counterfactual answer', async () => {
+    const html = await (await call('/', demo(), only('fixture-features-plain'))).text();
+    const text = visibleText(html);
+    expect(/<title>(.*?)<\/title>/.exec(html)![1]).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from a shortcut?');
+    expect(text).not.toMatch(/region|dependence|intervention|digit|colou?r/i);
+    const config = JSON.parse(/<script type="application\/json" id="demo-config">(.*?)<\/script>/s.exec(html)![1]);
+    expect(config.models[0].shortcut).toEqual({ name: null, intervention: null });
+    const body = await (await call('/demo/predict', demo({ json: { inputs: [[0, 0, 0, 0, 0, 0]] } }), only('fixture-features-plain'))).json() as DemoBody;
+    expect(body.models[0].predictions[0].spurious.counterfactual_change).toBeNull();
   });
 });
