@@ -130,7 +130,7 @@ const FeaturesInput = ({ model }: { model: ServedDemoModel }) => {
       <table id="row-view" hidden><tbody /></table>
       <h3>{model.publishesSamples ? '…or paste a row' : 'Paste a row'}</h3>
       <textarea id="paste" rows={3} spellcheck={false} aria-label="A row of feature values"
-        placeholder={`${model.input.dim} numbers separated by commas or spaces, in the order ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`} />
+        placeholder={`${model.input.dim} numbers separated by commas or spaces${names.length ? `, in the order ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}` : ''}`} />
       <div class="row"><button type="button" id="score-paste">Score this row</button></div>
       <p id="paste-error" class="unavailable" aria-live="polite" />
     </section>
