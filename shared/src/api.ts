@@ -76,12 +76,19 @@ export const Thresholds = z.strictObject({
   flip_probability: z.number().min(0).max(1).default(0.5),
 });
 
+/** Longest class or group name a request may send (names are matched exactly against the manifest's). */
+export const MAX_NAME_LENGTH = 256;
+/** A class or group given by its name in the manifest or by its index. */
+const NameOrIndex = z.union([z.number().int().nonnegative(), z.string().min(1).max(MAX_NAME_LENGTH)]);
+export type NameOrIndex = z.infer<typeof NameOrIndex>;
+
 export const EvaluateRequest = z.strictObject({
   model: ModelRef,
   inputs: z.array(InputRow).min(1).max(MAX_BATCH),
-  labels: z.array(z.number().int().nonnegative()).min(1).max(MAX_BATCH),
-  groups: z.array(z.number().int().nonnegative()).max(MAX_BATCH).optional()
-    .meta({ description: "True group ids (indices into the model's groupNames); inferred from XRM when omitted." }),
+  labels: z.array(NameOrIndex).min(1).max(MAX_BATCH)
+    .meta({ description: "True labels: class names (the model's classNames) or indices into them, mixed freely." }),
+  groups: z.array(NameOrIndex).max(MAX_BATCH).optional()
+    .meta({ description: "True groups: group names (the model's groupNames) or indices into them; inferred from XRM when omitted." }),
   thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9, flip_probability: 0.5 }),
 }).superRefine((r, ctx) => {
   if (r.labels.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `must have one label per input (${r.inputs.length})` });

@@ -1,7 +1,8 @@
 /**
  * The demo page in a real browser: headless Chromium from Debian's `chromium` package driven by playwright-core,
- * against `wrangler dev` serving two fixture bundles (MAT and ERM) through the static-assets binding. Clicks through
- * the page, checks that what it shows is what the API answers, and writes artifacts/demo.png.
+ * against `wrangler dev` serving fixture bundles (MAT and ERM) through the static-assets binding: image bundles
+ * (Colored MNIST) and, on a second server, features bundles (a loan table). Clicks through both pages, checks that
+ * what they show is what the API answers, and writes artifacts/demo.png and artifacts/demo-features.png.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PredictResponse } from '../../shared/src/index.js';
-import { CLASS_NAMES, makeFixtureBundle } from '../fixtures/bundle/make-bundle.js';
+import { CLASS_NAMES, FEATURE_CLASS_NAMES, FEATURE_GROUP_NAMES, FEATURE_INTERVENTION, FEATURE_NAMES, makeFixtureBundle } from '../fixtures/bundle/make-bundle.js';
 import { startWranglerDev, type DevServer } from './wrangler-dev.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,6 +18,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const KEY = 'e2e-key';
 const SCREENSHOT = path.resolve('artifacts/demo.png');
+const FEATURES_SCREENSHOT = path.resolve('artifacts/demo-features.png');
 const PIXELS = 196;
 
 let bundles: string, server: DevServer, browser: Browser, page: Page;
@@ -26,6 +28,8 @@ beforeAll(async () => {
   bundles = await mkdtemp(path.join(tmpdir(), 'mat-edge-e2e-'));
   await makeFixtureBundle(path.join(bundles, 'mat-cmnist'), { id: 'mat-cmnist', algorithm: 'mat' });
   await makeFixtureBundle(path.join(bundles, 'erm-cmnist'), { id: 'erm-cmnist', algorithm: 'erm', seed: 11 });
+  await makeFixtureBundle(path.join(bundles, 'mat-loans'), { id: 'mat-loans', algorithm: 'mat', kind: 'features', seed: 21 });
+  await makeFixtureBundle(path.join(bundles, 'erm-loans'), { id: 'erm-loans', algorithm: 'erm', kind: 'features', seed: 22 });
   server = await startWranglerDev({
     assetsDir: bundles,
     vars: { MODELS: 'mat-cmnist,erm-cmnist', ACTIVE_MODEL: 'mat-cmnist', BUNDLE_SOURCE: 'assets', API_KEYS: KEY, DEMO_ORIGIN: 'http://localhost:1' },
@@ -42,7 +46,16 @@ afterAll(async () => {
   await rm(bundles, { recursive: true, force: true });
 });
 
-interface DemoAnswer { models: { id: string; predictions: { label: number; probabilities: number[]; spurious: { counterfactual_change: number | null } }[] }[] }
+interface DemoAnswer {
+  models: {
+    id: string;
+    predictions: {
+      label: number; probabilities: number[];
+      spurious: { counterfactual_change: number | null; flip_probability: number | null };
+      memorization: { nearest?: { id: number; label: number; score: number }[] };
+    }[];
+  }[];
+}
 
 /** Runs `action` and returns the /demo/predict exchange it triggers (request inputs, response body). */
 async function exchange(action: () => Promise<unknown>): Promise<{ inputs: number[][]; answer: DemoAnswer }> {
@@ -70,6 +83,8 @@ async function cards() {
       return { width: canvas.width, lit };
     }),
     explanation: el.querySelector('.explain')?.textContent ?? '',
+    counterfactual: el.querySelector('[data-counterfactual]')?.textContent ?? null,
+    exemplarText: Array.from(el.querySelectorAll('.exemplar')).map((e) => e.textContent),
   })));
 }
 
@@ -151,6 +166,92 @@ describe('demo page in Chromium', () => {
     expect(await page.locator('.verdict').count()).toBe(2);
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('demo page of a features bundle in Chromium', () => {
+  let features: DevServer;
+  beforeAll(async () => {
+    features = await startWranglerDev({
+      assetsDir: bundles,
+      vars: { MODELS: 'mat-loans,erm-loans', ACTIVE_MODEL: 'mat-loans', BUNDLE_SOURCE: 'assets', API_KEYS: KEY, DEMO_ORIGIN: 'http://localhost:1' },
+    });
+  });
+  afterAll(async () => {
+    await features?.stop();
+  });
+
+  function expectFeatureCardsMatch(shown: Awaited<ReturnType<typeof cards>>, answer: DemoAnswer) {
+    expect(shown.map((c) => c.model)).toEqual(['mat-loans', 'erm-loans']);
+    shown.forEach((card, i) => {
+      const [p] = answer.models[i].predictions;
+      expect(card.answer).toBe(FEATURE_CLASS_NAMES[p.label]);
+      expect(card.probabilities).toEqual(p.probabilities.map((v) => `${Math.round(v * 100)}%`));
+      expect(Object.keys(card.gauges)).toEqual(['Memorization', 'Shortcut reliance', 'Twin disagreement', 'Region dependence']);
+      expect(card.gauges['Region dependence']).toBeCloseTo(p.spurious.counterfactual_change!, 5);
+      // The counterfactual answer to the declared intervention, from the probe's flip probability.
+      expect(card.check).toBe(p.spurious.flip_probability! >= 0.5 ? 'flips' : 'stable');
+      expect(card.counterfactual).toContain(`Under “${FEATURE_INTERVENTION}”`);
+      // Nearest exemplars: id, class name and score, no image.
+      expect(card.exemplars).toHaveLength(0);
+      expect(card.exemplarText).toEqual(p.memorization.nearest!.map((n) => `#${n.id}${FEATURE_CLASS_NAMES[n.label]}memorized ${n.score.toFixed(2)}`));
+      expect(card.explanation).toContain(`The model answers “${FEATURE_CLASS_NAMES[p.label]}”`);
+    });
+  }
+
+  const visibleText = () => page.evaluate(() => document.body.innerText);
+
+  it('opens on a published test row, its samples grouped by name, in the bundle\'s own words', async () => {
+    const { inputs, answer } = await exchange(() => page.goto(`${features.url}/`));
+    expect(await page.title()).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from region?');
+    expect(await page.locator('#pad').count()).toBe(0);
+    const groups = await page.locator('.sample-group h4').allTextContents();
+    expect(groups.length).toBeGreaterThan(1);
+    expect(groups).toEqual(FEATURE_GROUP_NAMES.filter((g) => groups.includes(g)));
+    expect(await page.locator('.row-sample').count()).toBe(12);
+    expect(await page.locator('#picked').textContent()).toMatch(/^Test row #50\d\d: its true class is “(approved|denied)” \(group: (approved|denied) · (urban|rural)\)\.$/);
+    expect(await page.locator('#row-view th').allTextContents()).toEqual(FEATURE_NAMES);
+    expect(inputs).toHaveLength(1);
+    expectFeatureCardsMatch(await cards(), answer);
+    expect(await page.locator('.verdict').count()).toBe(2);
+    const text = await visibleText();
+    expect(text).not.toMatch(/digit|colou?r|draw|pixel/i);
+    for (const name of [...FEATURE_CLASS_NAMES, 'region']) expect(text).toContain(name);
+  });
+
+  it('picks a row of another group and shows what the API says for it', async () => {
+    const last = page.locator('.sample-group').last();
+    const group = await last.locator('h4').textContent();
+    const { inputs, answer } = await exchange(() => last.locator('.row-sample').first().click());
+    expect(await page.locator('#picked').textContent()).toContain(`(group: ${group})`);
+    expectFeatureCardsMatch(await cards(), answer);
+    const api = PredictResponse.parse(await (await fetch(`${features.url}/v1/predict`, {
+      method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ model: 'erm-loans', inputs }),
+    })).json());
+    expect((await cards())[1].answer).toBe(api.predictions[0].class_name);
+  });
+
+  it('scores a pasted row, and says what is wrong with a bad one', async () => {
+    await page.locator('#paste').fill('1, 2, 3');
+    await page.locator('#score-paste').click();
+    expect(await page.locator('#paste-error').textContent()).toBe('This model reads 6 values per row; the pasted row has 3.');
+    const row = [0.4, -1.2, 0.8, 0, 2, -0.5];
+    const { inputs, answer } = await exchange(async () => {
+      await page.locator('#paste').fill(row.join(', '));
+      await page.locator('#score-paste').click();
+    });
+    expect(inputs).toEqual([row]);
+    expect(await page.locator('#paste-error').textContent()).toBe('');
+    expect(await page.locator('#picked').textContent()).toBe('Your row:');
+    expect(await page.locator('.verdict').count()).toBe(0);
+    expectFeatureCardsMatch(await cards(), answer);
+
+    // Back to a test row for the screenshot: its verdicts and group are part of what a visitor sees.
+    const first = await exchange(() => page.locator('.row-sample').first().click());
+    expectFeatureCardsMatch(await cards(), first.answer);
+    await mkdir(path.dirname(FEATURES_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: FEATURES_SCREENSHOT, fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_DIM } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '../../shared/src/index.js';
 import { firstPassIssues, scanJsonText } from '../../worker/src/first-pass.js';
 
 describe('scanJsonText: bounds checked on the raw text, before JSON.parse', () => {
@@ -51,9 +51,16 @@ describe('firstPassIssues: batch size, row length and element types of the parse
     expect(firstPassIssues({ inputs: [[0, 1, 2]] }, { maxBatch: 3, dim: null })).toEqual([]);
   });
 
-  it('labels and groups: length and non-negative integers', () => {
+  it('labels and groups: length, and non-negative integers or short names', () => {
     expect(firstPassIssues({ labels: [0, 1, 2, 3] }, bounds)).toEqual([{ path: ['labels'], message: 'at most 3 values, got 4' }]);
-    expect(firstPassIssues({ groups: [0, -1] }, bounds)).toEqual([{ path: ['groups', 1], message: 'expected a non-negative integer, got number' }]);
+    const expected = (what: string) => `expected a non-negative integer or a name of 1 to ${MAX_NAME_LENGTH} characters, got ${what}`;
+    expect(firstPassIssues({ groups: [0, -1] }, bounds)).toEqual([{ path: ['groups', 1], message: expected('-1') }]);
+    // Names pass (they are matched against the model's names later), mixed with indices; long or empty ones do not.
+    expect(firstPassIssues({ labels: ['approved', 1, 'x'.repeat(MAX_NAME_LENGTH)] }, bounds)).toEqual([]);
+    expect(firstPassIssues({ labels: ['approved', 'x'.repeat(MAX_NAME_LENGTH + 1)] }, bounds))
+      .toEqual([{ path: ['labels', 1], message: expected(`a string of ${MAX_NAME_LENGTH + 1} characters`) }]);
+    expect(firstPassIssues({ groups: [''] }, bounds)).toEqual([{ path: ['groups', 0], message: expected('a string of 0 characters') }]);
+    expect(firstPassIssues({ labels: [{ name: 'a' }] }, bounds)).toEqual([{ path: ['labels', 0], message: expected('object') }]);
   });
 
   it('leaves shapes it does not know to zod', () => {

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelDetailResponse, PredictResponse, base64ToBytes, type Prediction } from '../../shared/src/index.js';
+import {
+  FEATURE_CLASS_NAMES, FEATURE_GROUP_NAMES, FEATURE_INTERVENTION, FEATURE_NAMES,
+} from '../fixtures/bundle/names.js';
 import { call, env, expectError, fixture, seedR2 } from './helpers.js';
 
 const inputs = fixture.expected.inputs.slice(0, 2);
@@ -17,14 +20,18 @@ const INTERNALS = /sha256|manifest\.json|model\.onnx|memorization\.json|onnxrunt
  * existed whose data is the user's own (csv), which reads as unpublished.
  */
 async function seedUnpublished(): Promise<void> {
-  const variants: Record<string, (m: Record<string, unknown>) => object> = {
-    'fixture-private': (m) => ({ ...m, publish: { samples: false, exemplars: false } }),
-    'fixture-userdata': (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'csv:patients.csv' } }),
+  const variants: Record<string, [string, (m: Record<string, unknown>) => object]> = {
+    'fixture-private': ['fixture-mat', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
+    'fixture-userdata': ['fixture-mat', (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'csv:patients.csv' } })],
+    'fixture-features-private': ['fixture-features', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
+    // No declared shortcut: no attribute column, no counterfactual probe.
+    'fixture-features-plain': ['fixture-features', (m) => ({
+      ...m, dataset: { ...(m.dataset as object), columns: { label: 'decision' } }, scores: { ...(m.scores as object), counterfactualProbe: null },
+    })],
   };
-  const files = Object.entries(fixture.objects).filter(([key]) => key.startsWith('fixture-mat/'));
-  for (const [id, edit] of Object.entries(variants)) {
-    for (const [key, b64] of files) {
-      const name = key.slice('fixture-mat/'.length);
+  for (const [id, [from, edit]] of Object.entries(variants)) {
+    for (const [key, b64] of Object.entries(fixture.objects).filter(([k]) => k.startsWith(`${from}/`))) {
+      const name = key.slice(from.length + 1);
       let bytes = base64ToBytes(b64);
       if (name === 'manifest.json') {
         const manifest = JSON.parse(new TextDecoder().decode(bytes));
@@ -210,5 +217,84 @@ describe('demo rate limit', () => {
       const body = await expectError(await call('/demo/samples', { key: null }), 400, 'invalid_request');
       expect(body.error.message).toContain('CF-Connecting-IP');
     }
+  });
+});
+
+/** The text a visitor reads: the page without its script and style elements, tags and entities. */
+function visibleText(html: string): string {
+  return html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ')
+    .replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ');
+}
+
+describe('a features bundle (a user table: named features, classes and groups, a declared shortcut)', () => {
+  const features = only('fixture-features');
+
+  it('gets a page in its own words: its class, group and shortcut names, no digit or colour, no canvas', async () => {
+    const res = await call('/', demo(), features);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const text = visibleText(html);
+    expect(text).not.toMatch(/digit|colou?r|draw|canvas|pixel/i);
+    expect(html).not.toContain('<canvas');
+    for (const name of [...FEATURE_CLASS_NAMES, ...FEATURE_GROUP_NAMES, 'region', FEATURE_INTERVENTION, ...FEATURE_NAMES]) expect(text).toContain(name);
+    expect(/<title>(.*?)<\/title>/.exec(html)![1]).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from region?');
+    expect(text).toContain('Region dependence');
+    expect(html).toContain('id="sample-groups"');
+    expect(html).toContain('id="paste"');
+    expect(html).not.toContain('id="private-note"');
+    const config = JSON.parse(/<script type="application\/json" id="demo-config">(.*?)<\/script>/s.exec(html)![1]);
+    expect(config.models[0]).toMatchObject({
+      id: 'fixture-features', ok: true, classNames: FEATURE_CLASS_NAMES, groupNames: FEATURE_GROUP_NAMES, publishesSamples: true,
+      shortcut: { name: 'region', intervention: FEATURE_INTERVENTION }, input: { kind: 'features', featureNames: FEATURE_NAMES },
+    });
+    expect(html).not.toMatch(INTERNALS);
+  });
+
+  it('publishes its test rows with class and group names', async () => {
+    const body = await (await call('/demo/samples', demo(), features)).json() as { model: string; items: { label: number; class_name: string; group: string | null; input: number[] }[] };
+    expect(body.model).toBe('fixture-features');
+    expect(body.items).toHaveLength(12);
+    for (const item of body.items) {
+      expect(item.class_name).toBe(FEATURE_CLASS_NAMES[item.label]);
+      expect(item.group!.startsWith(`${item.class_name} · `)).toBe(true);
+      expect(FEATURE_GROUP_NAMES).toContain(item.group);
+      expect(item.input).toHaveLength(FEATURE_NAMES.length);
+    }
+  });
+
+  it('predicts a row with the probe\'s counterfactual estimate and the nearest exemplars, without pixels', async () => {
+    const row = [0.5, -1, 0.2, 0, 1.5, -0.3];
+    const body = await (await call('/demo/predict', demo({ json: { inputs: [row], explain: true } }), features)).json() as DemoBody;
+    expect(body.models.map((m) => m.id)).toEqual(['fixture-features']);
+    const [p] = body.models[0].predictions;
+    expect(FEATURE_CLASS_NAMES).toContain(p.class_name);
+    expect(p.spurious.counterfactual_change).toEqual(expect.any(Number));
+    expect(p.spurious.flip_probability).toEqual(expect.any(Number));
+    expect((p.memorization.nearest as unknown[]).length).toBe(5);
+    expect(body.models[0].exemplar_pixels).toEqual({});
+  });
+
+  it('that keeps its samples private says so, shows none, and still takes a pasted row', async () => {
+    const id = 'fixture-features-private';
+    const html = await (await call('/', demo(), only(id))).text();
+    const text = visibleText(html);
+    expect(html).toContain('id="private-note"');
+    expect(text).toContain(`The test rows of ${id} are private`);
+    expect(html).not.toContain('id="sample-groups"');
+    expect(html).toContain('id="paste"');
+    expect(text).not.toMatch(/digit|colou?r/i);
+    await expectError(await call('/demo/samples', demo(), only(id)), 404, 'not_found');
+    expect((await call('/demo/predict', demo({ json: { inputs: [[0, 0, 0, 0, 0, 0]] } }), only(id))).status).toBe(200);
+  });
+
+  it('that declares no shortcut speaks of "a shortcut" and shows no dependence gauge or counterfactual answer', async () => {
+    const html = await (await call('/', demo(), only('fixture-features-plain'))).text();
+    const text = visibleText(html);
+    expect(/<title>(.*?)<\/title>/.exec(html)![1]).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from a shortcut?');
+    expect(text).not.toMatch(/region|dependence|intervention|digit|colou?r/i);
+    const config = JSON.parse(/<script type="application\/json" id="demo-config">(.*?)<\/script>/s.exec(html)![1]);
+    expect(config.models[0].shortcut).toEqual({ name: null, intervention: null });
+    const body = await (await call('/demo/predict', demo({ json: { inputs: [[0, 0, 0, 0, 0, 0]] } }), only('fixture-features-plain'))).json() as DemoBody;
+    expect(body.models[0].predictions[0].spurious.counterfactual_change).toBeNull();
   });
 });

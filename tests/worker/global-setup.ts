@@ -71,6 +71,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await makeFixtureBundle(path.join(root, 'fixture-truncated'), { id: 'fixture-truncated', seed: 4 });
   // Every file and digest valid, but model.onnx holds a NaN weight: only running the graph can tell.
   await makeFixtureBundle(path.join(root, 'fixture-nan'), { id: 'fixture-nan', seed: 5, weights: 'nan' });
+  // A user's own table (named features, classes "approved" / "denied", a declared shortcut) that publishes its samples.
+  await makeFixtureBundle(path.join(root, 'fixture-features'), { id: 'fixture-features', kind: 'features', seed: 13 });
 
   // Broken bundles for the integrity tests: one flipped byte, a missing listed file, a manifest off the schema.
   const model = path.join(root, 'fixture-corrupt', BUNDLE_FILES.model);

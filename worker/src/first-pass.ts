@@ -1,5 +1,5 @@
 /** The first pass over a request body: cheap checks, bounded work, before `JSON.parse` and before zod. */
-import { MAX_INPUT_DIM } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '../../shared/src/index.js';
 import { MAX_ISSUES, type Issue } from './errors.js';
 
 /** What the first pass holds a body to: batch size, and row length (exactly `dim` where the model is known). */
@@ -14,15 +14,24 @@ export interface Bounds {
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
-/** Issues of one batch-sized list (`labels`, `groups`): its length, and the first element that is not a non-negative integer. */
+/** A class or group reference: an index, or a name short enough that matching it costs nothing. */
+const isNameOrIndex = (v: unknown) => (typeof v === 'string' ? v.length > 0 && v.length <= MAX_NAME_LENGTH : Number.isSafeInteger(v) && (v as number) >= 0);
+
+/**
+ * Issues of one batch-sized list (`labels`, `groups`): its length, and the first element that is neither a
+ * non-negative integer nor a name of 1…MAX_NAME_LENGTH characters (names are resolved against the model later).
+ */
 function listIssues(list: unknown, field: string, maxBatch: number, issues: Issue[]): void {
   if (!Array.isArray(list)) return;
   if (list.length > maxBatch) {
     issues.push({ path: [field], message: `at most ${maxBatch} values, got ${list.length}` });
     return;
   }
-  const j = list.findIndex((v) => !Number.isSafeInteger(v) || v < 0);
-  if (j >= 0) issues.push({ path: [field, j], message: `expected a non-negative integer, got ${kindOf(list[j])}` });
+  const j = list.findIndex((v) => !isNameOrIndex(v));
+  if (j < 0) return;
+  const v = list[j];
+  const got = typeof v === 'string' ? `a string of ${v.length} characters` : typeof v === 'number' ? String(v) : kindOf(v);
+  issues.push({ path: [field, j], message: `expected a non-negative integer or a name of 1 to ${MAX_NAME_LENGTH} characters, got ${got}` });
 }
 
 /**

@@ -1,10 +1,23 @@
 import type { InputSpec } from '../../../shared/src/index.js';
 
+/**
+ * The shortcut a bundle declares: the annotated attribute column it suspects (`dataset.columns.attribute`; a group
+ * column is label × attribute, not a shortcut) and the intervention in words (`scores.counterfactualProbe.intervention`)
+ * where the bundle can estimate the model's answer to it. Either is null where the bundle does not declare it.
+ */
+export interface DeclaredShortcut {
+  name: string | null;
+  intervention: string | null;
+}
+
 /** What the page needs to know about one demo model (embedded as JSON, no extra round trip). */
 export type DemoModelInfo =
   | {
     id: string; ok: true; version: string; algorithm: string;
-    classNames: string[]; input: InputSpec; test: { average: number | null; worstGroup: number | null };
+    classNames: string[]; groupNames: string[]; input: InputSpec; shortcut: DeclaredShortcut;
+    /** The bundle lets the public demo show its test samples (manifest `publish.samples`). */
+    publishesSamples: boolean;
+    test: { average: number | null; worstGroup: number | null };
   }
   | { id: string; ok: false; reason: string };
 
@@ -15,4 +28,3 @@ export interface DemoConfig {
   models: DemoModelInfo[];
   active: string;
 }
-

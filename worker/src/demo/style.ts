@@ -24,7 +24,7 @@ legend { float: left; margin-right: 4px; color: var(--muted); }
 .seen { display: flex; gap: 10px; align-items: center; }
 .seen p { margin: 0; font-size: 12.5px; color: var(--muted); }
 #preview { width: 84px; height: 84px; image-rendering: pixelated; background: #000; border-radius: 6px; flex: none; }
-#samples { display: grid; grid-template-columns: repeat(6, 1fr); gap: 6px; }
+#samples { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 6px; }
 .sample { padding: 2px; border-radius: 6px; display: flex; flex-direction: column; align-items: center; font-size: 11px; color: var(--muted); }
 .sample canvas { width: 40px; height: 40px; image-rendering: pixelated; background: #000; border-radius: 4px; }
 .sample[aria-pressed="true"] { border-color: var(--accent); box-shadow: 0 0 0 2px var(--accent) inset; }
@@ -64,4 +64,15 @@ legend { float: left; margin-right: 4px; color: var(--muted); }
 .glossary dd { margin: 0 0 0 12px; color: #333c49; }
 footer { margin: 18px auto 30px; color: var(--muted); font-size: 13px; }
 a { color: var(--accent); }
+.sample-group h4 { margin: 10px 0 4px; font-size: 13px; }
+.sample-rows { display: flex; flex-wrap: wrap; gap: 5px; }
+.row-sample { flex-direction: row; font-size: 12px; padding: 3px 8px; border: 1px solid var(--line); color: var(--ink); }
+#row-view { border-collapse: collapse; font-size: 12.5px; margin: 6px 0; }
+#row-view th { text-align: left; font-weight: 500; color: var(--muted); padding: 1px 12px 1px 0; }
+#row-view td { font-variant-numeric: tabular-nums; }
+#paste { width: 100%; font: 12.5px ui-monospace, monospace; border: 1px solid var(--line); border-radius: 7px; padding: 6px; }
+.notice { padding: 8px 10px; background: #fff7e0; border-radius: 8px; font-size: 13.5px; }
+.gauges.compact { grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 6px; }
+.gauges.compact .value { font-size: 22px; }
+.exemplar-id { font-weight: 600; color: var(--ink); }
 `;

@@ -74,8 +74,14 @@ async function demoBundles(env: Env, config: WorkerConfig) {
   return { bundles, unavailable };
 }
 
-function pageInfo({ id, manifest: m }: LoadedBundle): DemoModelInfo {
-  return { id, ok: true, version: m.model.version, algorithm: m.training.algorithm, classNames: m.classNames, input: m.input, test: testMetrics(m) };
+function pageInfo({ id, manifest: m, samples }: LoadedBundle): DemoModelInfo {
+  const columns = m.dataset.columns;
+  return {
+    id, ok: true, version: m.model.version, algorithm: m.training.algorithm, classNames: m.classNames, groupNames: m.groupNames, input: m.input,
+    shortcut: { name: columns?.attribute ?? null, intervention: m.scores.counterfactualProbe?.intervention ?? null },
+    publishesSamples: Boolean(samples?.items.length) && bundlePublish(m).samples,
+    test: testMetrics(m),
+  };
 }
 
 function exemplarPixels(bundle: LoadedBundle, ids: Iterable<number>): Record<string, string> {

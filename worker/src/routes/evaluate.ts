@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
-  EvaluateRequest, EvaluateResponse, MAX_BATCH, evaluateInputs, flagReasons, summarizeEvaluation,
+  EvaluateRequest, EvaluateResponse, MAX_BATCH, evaluateInputs, flagReasons, summarizeEvaluation, type NameOrIndex,
 } from '../../../shared/src/index.js';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
-import { invalid, type Issue } from '../errors.js';
+import { MAX_ISSUES, invalid, type Issue } from '../errors.js';
 import { inputVectors, predictVectors } from '../inference.js';
 import { BEARER, errorResponses, json } from './openapi.js';
 
@@ -24,9 +24,28 @@ const route = createRoute({
   },
 });
 
-/** Indices outside [0, limit) as issues naming `[field, i]`. */
-function outOfRange(values: readonly number[], limit: number, field: string, what: string): Issue[] {
-  return values.flatMap((v, i) => (v < limit ? [] : [{ path: [field, i], message: `${what} ${v} is not below ${limit}` }]));
+/** How many valid names an unknown-name issue lists. */
+const SHOWN_NAMES = 8;
+
+/**
+ * Class or group references (names from the manifest or indices, mixed per element) as indices, with an issue
+ * naming `[field, i]` for each unknown name or out-of-range index.
+ */
+export function resolveNames(values: readonly NameOrIndex[], names: readonly string[], field: string, what: string): { indices: number[]; issues: Issue[] } {
+  const byName = new Map(names.map((name, k) => [name, k]));
+  const shown = names.length > SHOWN_NAMES ? `${names.slice(0, SHOWN_NAMES).map((n) => JSON.stringify(n)).join(', ')}, …` : names.map((n) => JSON.stringify(n)).join(', ');
+  const issues: Issue[] = [];
+  const indices = values.map((v, i) => {
+    const k = typeof v === 'number' ? (v < names.length ? v : undefined) : byName.get(v);
+    if (k === undefined) {
+      issues.push({
+        path: [field, i],
+        message: typeof v === 'number' ? `${what} ${v} is not below ${names.length}` : `${JSON.stringify(v)} is not a ${what} name of this model (${shown})`,
+      });
+    }
+    return k ?? -1;
+  });
+  return { indices, issues };
 }
 
 export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
@@ -34,19 +53,19 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid('json');
     const bundle = await requireBundle(c.env, requireConfig(c.env), body.model);
     const { classNames, groupNames } = bundle.manifest;
-    const issues = [
-      ...outOfRange(body.labels, classNames.length, 'labels', 'label'),
-      ...(body.groups ? outOfRange(body.groups, groupNames.length, 'groups', 'group') : []),
-    ];
+    const labels = resolveNames(body.labels, classNames, 'labels', 'class');
+    const groupRefs = body.groups ? resolveNames(body.groups, groupNames, 'groups', 'group') : null;
+    const issues = [...labels.issues, ...(groupRefs?.issues ?? [])].slice(0, MAX_ISSUES);
     if (issues.length) throw invalid(`labels or groups do not fit model ${bundle.id}`, issues);
-    const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false, body.labels);
+    const groups = groupRefs?.indices;
+    const { predictions, crossMistake } = await predictVectors(bundle, inputVectors(body.inputs, bundle), false, labels.indices);
 
     // Label-aware shortcut conflict: either held-out twin misses the given label (XRM's cross-mistake bit). With the
     // label known this finds bias-conflicting inputs far better than the label-free spurious.conflict of /v1/predict.
     const evaluated = predictions.map((prediction, i) => ({
-      prediction, label: body.labels[i], crossMistake: crossMistake(i, body.labels[i]), ...(body.groups ? { group: body.groups[i] } : {}),
+      prediction, label: labels.indices[i], crossMistake: crossMistake(i, labels.indices[i]), ...(groups ? { group: groups[i] } : {}),
     }));
-    const stats = evaluateInputs(evaluated, classNames.length, body.groups ? groupNames.length : null, bundle.tables.probe !== null);
+    const stats = evaluateInputs(evaluated, classNames.length, groups ? groupNames.length : null, bundle.tables.probe !== null);
     const { true_groups: _t, inferred_groups: _i, ...summary } = summarizeEvaluation(stats, classNames, groupNames);
     const flagged = evaluated.flatMap((e, i) => {
       const reasons = flagReasons(e, body.thresholds);

@@ -1,12 +1,14 @@
 /**
  * The demo page's browser code (bundled by scripts/build-demo.mjs into one inline script under the page's CSP nonce):
- * draw a digit or pick a test example, choose its colour, and show what every demo model says about it.
+ * for an image bundle, draw a digit or pick a test example and choose its colour; for a features bundle, pick a
+ * published test row by group or paste one; then show what every demo model says about it.
  */
 import type { DemoConfig, ServedDemoModel } from '../config.js';
 import type { DemoSample } from '../schema.js';
 import { fetchPredictions, fetchSamples } from './api.js';
 import { channelColours, createPad, paint } from './draw.js';
 import { dominantChannel, greyOf, imageGrid, vectorOf } from './input.js';
+import { startFeatures } from './features.js';
 import { card, h, quote, unavailableCard } from './render.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,6 +23,10 @@ function start(): void {
     statusEl.textContent = 'No model is being served right now.';
     statusEl.className = 'unavailable';
     $('input-panel').hidden = true;
+    return;
+  }
+  if (models[0].input.kind === 'features') {
+    startFeatures(models, { status: statusEl, results: resultsEl, picked: pickedEl });
     return;
   }
   const spec = models[0].input;

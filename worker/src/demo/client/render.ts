@@ -4,6 +4,7 @@ import type { ServedDemoModel } from '../config.js';
 import type { DemoModelResult, DemoPrediction, DemoUnavailable } from '../schema.js';
 import { paint } from './draw.js';
 import { bytesToVector, type ImageGrid } from './input.js';
+import { capitalize, quote, wordingOf, type Wording } from '../wording.js';
 
 type Child = Node | string | number | null | undefined | false | Child[];
 type Props = Record<string, string | number | boolean | null | undefined | Partial<CSSStyleDeclaration> | ((e: Event) => void)>;
@@ -27,7 +28,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 
 export const pct = (v: number) => `${Math.round(v * 100)}%`;
 const num = (v: number) => v.toFixed(2);
-export const quote = (s: string) => `\u201c${s}\u201d`;
+export { quote };
 
 const ALGORITHMS: Record<string, string> = {
   mat: 'memorization-aware training', erm: 'ordinary training (ERM)', jtt: 'Just Train Twice', 'group-dro': 'Group DRO', xrm: 'cross-risk minimization',
@@ -55,21 +56,21 @@ function gauge(name: string, value: number, note: string): HTMLElement {
   return h('div', { class: 'gauge', 'data-gauge': name, 'data-value': value }, svg, h('div', { class: 'name' }, name), h('div', { class: 'note' }, note));
 }
 
-/** The prediction in plain language: answer, the colour's say, the model's own colour dependence, memorization. */
-function explanation(model: ServedDemoModel, p: DemoPrediction): HTMLElement {
+/** The prediction in plain language, in the model's own words (wording.ts): answer, shortcut, dependence, memorization. */
+function explanation(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTMLElement {
   const cls = (k: number) => quote(model.classNames[k]);
-  const s = p.spurious, m = p.memorization, lines: string[] = [];
+  const s = p.spurious, m = p.memorization, lines: string[] = [], Shortcut = capitalize(w.shortcut);
   lines.push(`The model answers ${cls(p.label)} and is ${pct(p.probabilities[p.label])} sure.`);
-  if (s.conflict) lines.push(`The colour alone points to ${cls(s.shortcut_label)} (${pct(s.shortcut_confidence)}): this answer goes against the colour, so it must come from the shape.`);
-  else if (s.reliance >= 0.5) lines.push(`The colour alone would also say ${cls(p.label)} (${pct(s.shortcut_confidence)}): this answer could come from the colour rather than the shape.`);
-  else lines.push(`The colour alone is unsure about this digit (${pct(s.shortcut_confidence)}), so the shortcut gives this answer little support.`);
-  if (s.flip_probability !== null) lines.push(s.flip_probability >= 0.5
-    ? `Estimated from the model itself: in another colour this answer would probably change (${pct(s.flip_probability)}).`
-    : `Estimated from the model itself: in another colour this answer would probably stay (${pct(1 - s.flip_probability)}).`);
-  if (s.slice_accuracy !== null) lines.push(`On validation digits like this one (same answer, same relation to the colour) the model was right ${pct(s.slice_accuracy)} of the time.`);
-  if (m.percentile >= 0.9) lines.push(`Its most similar training digits had to be memorized (score ${num(m.score)}, higher than ${pct(m.percentile)} of validation digits): the answer may rest on a few remembered examples.`);
+  if (s.conflict) lines.push(`${Shortcut} alone points to ${cls(s.shortcut_label)} (${pct(s.shortcut_confidence)}): this answer goes against ${w.shortcut}, so it must come from ${w.pattern}.`);
+  else if (s.reliance >= 0.5) lines.push(`${Shortcut} alone would also say ${cls(p.label)} (${pct(s.shortcut_confidence)}): this answer could come from ${w.shortcut} rather than ${w.pattern}.`);
+  else lines.push(`${Shortcut} alone gives this answer little support (reliance ${num(s.reliance)}): it is not the shortcut's answer.`);
+  if (s.flip_probability !== null && w.intervened) lines.push(s.flip_probability >= 0.5
+    ? `Estimated from the model itself: ${w.intervened} this answer would probably change (${pct(s.flip_probability)}).`
+    : `Estimated from the model itself: ${w.intervened} this answer would probably stay (${pct(1 - s.flip_probability)}).`);
+  if (s.slice_accuracy !== null) lines.push(`On validation ${w.examples} like this one (same answer, same relation to ${w.shortcut}) the model was right ${pct(s.slice_accuracy)} of the time.`);
+  if (m.percentile >= 0.9) lines.push(`Its most similar training ${w.examples} had to be memorized (score ${num(m.score)}, higher than ${pct(m.percentile)} of validation ${w.examples}): the answer may rest on a few remembered examples.`);
   else lines.push(`The answer rests on a general pattern more than on memorized examples (score ${num(m.score)}).`);
-  if (m.twin_disagreement >= 0.3) lines.push(`Two models trained on different halves of the data disagree here (${num(m.twin_disagreement)}): a hard or unusual digit.`);
+  if (m.twin_disagreement >= 0.3) lines.push(`Two models trained on different halves of the data disagree here (${num(m.twin_disagreement)}): a hard or unusual ${w.example}.`);
   return h('div', { class: 'explain' }, lines.map((l) => h('p', {}, l)));
 }
 
@@ -77,14 +78,39 @@ export interface CardContext {
   model: ServedDemoModel;
   /** The true label when a test example is shown unchanged, else null. */
   truth: number | null;
-  /** Names of the colours of the 2nd, 3rd… predictions (the colour check). */
+  /** Image models: names of the colours of the 2nd, 3rd… predictions (the colour check). */
   otherColours: string[];
   /** Image models: the grid and channel colours for painting exemplars. */
   image: { grid: ImageGrid; colours: string[] } | null;
 }
 
+/** The colour check of an image model: the same digit in each other colour, really run through the model. */
+function colourChecks(model: ServedDemoModel, p: DemoPrediction, swapped: DemoPrediction[], otherColours: string[]): HTMLElement[] {
+  return swapped.map((q, i) => {
+    const flips = q.label !== p.label, colour = otherColours[i], answer = `${quote(model.classNames[q.label])} (${pct(q.probabilities[q.label])})`;
+    return h('div', { class: `check ${flips ? 'flips' : 'stable'}`, 'data-check': flips ? 'flips' : 'stable' }, flips
+      ? `\u26a0 The same digit in ${colour} gets ${answer}: this model follows the colour.`
+      : `\u2713 The same digit in ${colour} keeps the answer ${answer}: the colour does not change its mind.`);
+  });
+}
+
+/**
+ * The counterfactual answer of a features model to its declared intervention, as the bundle's probe estimates it
+ * (two classes: a changed answer is the other class).
+ */
+function counterfactualCheck(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTMLElement | null {
+  const flip = p.spurious.flip_probability;
+  if (flip === null || !w.intervened) return null;
+  const flips = flip >= 0.5, other = model.classNames.length === 2 ? model.classNames[1 - p.label] : null;
+  const follows = model.shortcut.name ? `this model follows ${model.shortcut.name}` : 'this model follows the shortcut';
+  return h('div', { class: `check ${flips ? 'flips' : 'stable'}`, 'data-check': flips ? 'flips' : 'stable', 'data-counterfactual': '' }, flips
+    ? `\u26a0 ${capitalize(w.intervened)}, the answer would probably change${other ? ` to ${quote(other)}` : ''} (estimated ${pct(flip)}): ${follows}.`
+    : `\u2713 ${capitalize(w.intervened)}, the answer would probably stay ${quote(model.classNames[p.label])} (estimated ${pct(1 - flip)}).`);
+}
+
 export function card(result: DemoModelResult, { model, truth, otherColours, image }: CardContext): HTMLElement {
   const [p, ...swapped] = result.predictions;
+  const w = wordingOf(model);
   const algo = result.algorithm.toLowerCase();
   const metrics = model.test.average !== null && model.test.worstGroup !== null
     ? `test accuracy ${pct(model.test.average)}, worst group ${pct(model.test.worstGroup)}` : '';
@@ -93,29 +119,31 @@ export function card(result: DemoModelResult, { model, truth, otherColours, imag
   const bars = h('div', { class: 'bars' }, p.probabilities.map((v, k) => h('div', { class: 'bar' },
     h('span', {}, model.classNames[k]), h('span', { class: 'track' }, h('span', { class: 'fill', style: { width: `${(v * 100).toFixed(1)}%` } })), h('span', {}, pct(v)))));
   const m = p.memorization, s = p.spurious;
-  const gauges = h('div', { class: 'gauges' },
-    gauge('Memorization', m.score, `higher than ${pct(m.percentile)} of validation digits`),
-    gauge('Shortcut reliance', s.reliance, s.conflict ? 'answer goes against the colour' : `colour says ${quote(model.classNames[s.shortcut_label])} (${pct(s.shortcut_confidence)})`),
-    s.counterfactual_change === null ? null
-      : gauge('Colour dependence', s.counterfactual_change, `estimated chance the answer flips in another colour: ${pct(s.flip_probability ?? 0)}`));
-  const checks = swapped.map((q, i) => {
-    const flips = q.label !== p.label, colour = otherColours[i], answer = `${quote(model.classNames[q.label])} (${pct(q.probabilities[q.label])})`;
-    return h('div', { class: `check ${flips ? 'flips' : 'stable'}`, 'data-check': flips ? 'flips' : 'stable' }, flips
-      ? `\u26a0 The same digit in ${colour} gets ${answer}: this model follows the colour.`
-      : `\u2713 The same digit in ${colour} keeps the answer ${answer}: the colour does not change its mind.`);
-  });
+  // Image cards keep their three gauges (the colour check shows the twin-like evidence); feature cards add the twins'.
+  const dependence = s.counterfactual_change === null || !w.intervened ? null
+    : gauge(w.dependence, s.counterfactual_change, image
+      ? `estimated chance the answer changes ${w.intervened}: ${pct(s.flip_probability ?? 0)}`
+      : `estimated chance the answer changes: ${pct(s.flip_probability ?? 0)}`);
+  const shown = [
+    gauge('Memorization', m.score, `higher than ${pct(m.percentile)} of validation ${w.examples}`),
+    gauge('Shortcut reliance', s.reliance, s.conflict ? `answer goes against ${w.shortcut}` : `${w.shortcut} says ${quote(model.classNames[s.shortcut_label])} (${pct(s.shortcut_confidence)})`),
+    image ? null : gauge('Twin disagreement', m.twin_disagreement, 'of two models trained on halves of the data'),
+    dependence,
+  ].filter((g) => g !== null);
+  const gauges = h('div', { class: shown.length > 3 ? 'gauges compact' : 'gauges' }, shown);
+  const checks = image ? colourChecks(model, p, swapped, otherColours) : [counterfactualCheck(model, w, p)];
   const nearest = (m.nearest ?? []).map((n) => {
     const pixels = result.exemplar_pixels[n.id];
     const canvas = pixels && image ? paint(document.createElement('canvas'), image.grid, image.colours, bytesToVector(image.grid, base64ToBytes(pixels))) : null;
-    return h('div', { class: 'exemplar', title: `training example #${n.id}, similarity ${num(n.similarity)}` },
-      canvas, h('div', {}, model.classNames[n.label]), h('div', {}, `memorized ${num(n.score)}`));
+    return h('div', { class: 'exemplar', title: `training ${w.example} #${n.id}, similarity ${num(n.similarity)}`, 'data-exemplar': n.id },
+      canvas, image ? null : h('div', { class: 'exemplar-id' }, `#${n.id}`), h('div', {}, model.classNames[n.label]), h('div', {}, `memorized ${num(n.score)}`));
   });
   return h('article', { class: 'card', 'data-model': result.id },
     h('h3', {}, h('span', { class: `badge ${algo}` }, algo.toUpperCase()), result.id, h('span', { class: 'muted' }, `v${result.version}`)),
     h('div', { class: 'meta' }, (ALGORITHMS[algo] ?? result.algorithm) + (metrics ? ` \u00b7 ${metrics}` : '')),
     h('div', { class: 'answer' }, 'Says ', h('b', { 'data-answer': '' }, model.classNames[p.label]), verdict),
-    bars, gauges, checks, explanation(model, p),
-    nearest.length ? h('div', {}, h('div', { class: 'meta' }, 'Most similar training examples, with how much each was memorized:'), h('div', { class: 'nearest' }, nearest)) : null);
+    bars, gauges, checks, explanation(model, w, p),
+    nearest.length ? h('div', {}, h('div', { class: 'meta' }, `Most similar training ${w.examples}, with how much each was memorized:`), h('div', { class: 'nearest' }, nearest)) : null);
 }
 
 export const unavailableCard = (u: DemoUnavailable) => h('div', { class: 'card' }, h('h3', {}, u.id), h('p', { class: 'unavailable' }, `Unavailable: ${u.reason}`));
