@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { Progress } from '../pipeline/progress.js';
 
-/** A progress bar per long loop on stderr, with steps/s and ETA; plain lines when stderr is not a terminal. */
-export function terminalProgress(): Progress {
+/** A progress bar per long loop on stderr, with `unit`/s (steps/s) and ETA; plain lines when stderr is not a terminal. */
+export function terminalProgress(unit = 'steps'): Progress {
   const tty = Boolean(process.stderr.isTTY);
   return {
     log: (message) => process.stderr.write(`${message}\n`),
@@ -16,13 +16,13 @@ export function terminalProgress(): Progress {
             if (performance.now() - lastPrint < 10_000 && done < total) return;
             lastPrint = performance.now();
             const extra = Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ');
-            process.stderr.write(`${label}: ${done}/${total} (${rate(done)} steps/s) ${extra}\n`);
+            process.stderr.write(`${label}: ${done}/${total} (${rate(done)} ${unit}/s) ${extra}\n`);
           },
           done: () => process.stderr.write(`${label}: done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`),
         };
       }
       const bar = new cliProgress.SingleBar({
-        format: `${label.padEnd(34)} [{bar}] {percentage}% {value}/{total} | {rate} steps/s | ETA {eta_formatted} | {info}`,
+        format: `${label.padEnd(34)} [{bar}] {percentage}% {value}/{total} | {rate} ${unit}/s | ETA {eta_formatted} | {info}`,
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,
