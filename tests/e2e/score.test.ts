@@ -51,6 +51,7 @@ beforeAll(async () => {
   const quote = (s: string) => `"${s}"`;
   const lines = inputs.map((x, i) => [...x.map(String), quote(CLASS_NAMES[labels[i]]), quote(GROUP_NAMES[groups[i]]), `r${i}`].join(','));
   await writeFile(path.join(work, 'rows.csv'), `${[header.join(','), ...lines].join('\n')}\n`);
+  await writeFile(path.join(work, 'rows.jsonl'), inputs.map((x, i) => `${JSON.stringify({ id: `r${i}`, label: CLASS_NAMES[labels[i]], group: GROUP_NAMES[groups[i]], ...Object.fromEntries(x.map((v, j) => [`p${j}`, v])) })}\n`).join(''));
   await writeFile(path.join(work, 'rows.npy'), npyBytes(inputs));
   await writeFile(path.join(work, 'labels.csv'), `${['label,group', ...labels.map((y, i) => `${y},${quote(GROUP_NAMES[groups[i]])}`)].join('\n')}\n`);
 });
@@ -88,6 +89,9 @@ describe('mat-edge score against wrangler dev', () => {
     // The same rows as .npy features with a companion labels table (class indices) say the same.
     const npy = await scoreFile(path.join(work, 'rows.npy'), { url: server.url, key: KEY, evaluate: true, batch: 50, labels: path.join(work, 'labels.csv'), ...roles });
     expect(npy.evaluation).toEqual({ ...e, data: path.join(work, 'rows.npy') });
+    // And as JSON Lines, columns in another order.
+    const jsonl = await scoreFile(path.join(work, 'rows.jsonl'), { url: server.url, key: KEY, evaluate: true, batch: 64, concurrency: 2, idColumn: 'id', ...roles });
+    expect(jsonl.evaluation).toEqual({ ...e, data: path.join(work, 'rows.jsonl') });
   });
 
   it('predict: every row written with its id, in order, as one /v1/predict call answers', async () => {
