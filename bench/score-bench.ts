@@ -5,6 +5,7 @@
  *   npx tsx bench/score-bench.ts
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { open, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { startWranglerDev } from '../tests/e2e/wrangler-dev.js';
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const CONCURRENCY = process.env.CONCURRENCY ?? '4';
 const KEY = 'score-bench-key';
+const TIME = '/usr/bin/time';
 
 const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-score-bench-'));
 const fixture = await makeFixtureBundle(path.join(work, 'bundles', 'mat-cmnist'), { id: 'mat-cmnist', algorithm: 'mat' });
@@ -46,8 +48,10 @@ const server = await startWranglerDev({
 });
 try {
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [
-      'bin/mat-edge.mjs', 'score', npy, '--url', server.url, '--evaluate', '--labels', labelsFile,
+    // GNU time, where installed, reports the CLI's peak memory: bounded by the batches in flight, not the file size.
+    const [cmd, ...pre] = existsSync(TIME) ? [TIME, '-f', 'mat-edge score: max RSS %M KiB', process.execPath] : [process.execPath];
+    const child = spawn(cmd, [
+      ...pre, 'bin/mat-edge.mjs', 'score', npy, '--url', server.url, '--evaluate', '--labels', labelsFile,
       '--label-column', 'label', '--group-column', 'group', '--concurrency', CONCURRENCY,
     ], { env: { ...process.env, MAT_EDGE_KEY: KEY }, stdio: 'inherit' });
     child.on('exit', resolve);
