@@ -16,6 +16,7 @@ import { WRANGLER_ENV } from './wrangler-env.mjs';
 /** Every type world: the folder's tsconfig.json and the runtime it is checked against. */
 export const PROJECTS = [
   ['shared', 'no runtime (ES2022 + shared/src/web-standard.d.ts)'],
+  ['client', 'Web-standard fetch (ES2022 + DOM lib): the API client'],
   ['worker', 'Workers runtime (wrangler types)'],
   ['worker/src/demo/client', 'browser (DOM): the demo page'],
   ['trainer', 'Node'],

@@ -90,11 +90,51 @@ export const EvaluateRequest = z.strictObject({
   groups: z.array(NameOrIndex).max(MAX_BATCH).optional()
     .meta({ description: "True groups: group names (the model's groupNames) or indices into them; inferred from XRM when omitted." }),
   thresholds: Thresholds.default({ memorization_percentile: 0.95, reliance: 0.9, flip_probability: 0.5 }),
+  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0).meta({
+    description: 'Index of this batch\'s first input in the whole input set (a client sending a large set in chunks): flagged[].index is offset + the position in this batch.',
+  }),
 }).superRefine((r, ctx) => {
   if (r.labels.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `must have one label per input (${r.inputs.length})` });
   if (r.groups && r.groups.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['groups'], message: `must have one group per input (${r.inputs.length})` });
 });
 export type EvaluateRequest = z.infer<typeof EvaluateRequest>;
+
+const GroupCountsWire = z.object({
+  n: z.array(z.number().int().nonnegative()).meta({ description: 'Inputs per group id.' }),
+  correct: z.array(z.number().int().nonnegative()).meta({ description: 'Correct answers per group id.' }),
+});
+
+/** A score's distribution as fixed-bin counts (shared SCORE_BINS over [0, 1]) plus its exact sum, min and max. */
+export const ScoreHistogram = z.object({
+  n: z.number().int().nonnegative(),
+  partials: z.array(z.number()).meta({
+    description: 'The exact sum of the scores as non-overlapping floating-point partials (Shewchuk): merged partials give the correctly rounded sum whatever the order of the chunks.',
+  }),
+  min: z.number().nullable().meta({ description: 'Smallest score; null when n is 0.' }),
+  max: z.number().nullable().meta({ description: 'Largest score; null when n is 0.' }),
+  counts: z.array(z.number().int().nonnegative()).meta({ description: 'counts[b]: scores in [b, b + 1) / bins (the last bin holds 1).' }),
+});
+export type ScoreHistogram = z.infer<typeof ScoreHistogram>;
+
+/**
+ * Sufficient statistics of an evaluation: the responses of disjoint batches add up field by field (shared
+ * `mergeEvaluations`, then `summarizeEvaluation`) to exactly what one call over all their inputs says.
+ */
+export const EvaluationStats = z.object({
+  n: z.number().int().nonnegative(),
+  trueGroups: GroupCountsWire.nullable().meta({ description: "Per true group (the model's groupNames); null where the inputs came without groups." }),
+  inferredGroups: GroupCountsWire.meta({ description: 'Per XRM-inferred group 2·y + e (class × cross-mistake bit).' }),
+  labelConflicts: z.number().int().nonnegative().meta({ description: 'Inputs whose label goes against the shortcut (either held-out twin misses it).' }),
+  predictionConflicts: z.number().int().nonnegative().meta({ description: 'Inputs whose prediction goes against the shortcut (spurious.conflict).' }),
+  members: z.number().int().nonnegative().meta({ description: 'Inputs that are training examples (their memorization is measured).' }),
+  scores: z.object({
+    memorization: ScoreHistogram,
+    reliance: ScoreHistogram,
+    twin_disagreement: ScoreHistogram,
+    counterfactual_change: ScoreHistogram.nullable().meta({ description: 'null where the bundle has no counterfactual probe.' }),
+  }),
+});
+export type EvaluationStats = z.infer<typeof EvaluationStats>;
 
 const Distribution = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() });
 
@@ -139,6 +179,7 @@ export const EvaluateResponse = z.object({
     flip_probability: z.number().nullable(),
     conflict: z.boolean().meta({ description: 'The label goes against the shortcut (either held-out XRM twin misses it).' }),
   })),
+  stats: EvaluationStats.meta({ description: "This batch's sufficient statistics, to merge with other batches' (shared mergeEvaluations)." }),
 });
 export type EvaluateResponse = z.infer<typeof EvaluateResponse>;
 

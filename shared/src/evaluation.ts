@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import type { FlagReason as FlagReasonSchema, Prediction } from './api.js';
+import type { EvaluationStats, FlagReason as FlagReasonSchema, Prediction, ScoreHistogram } from './api.js';
 import type { GroupedAccuracy, GroupMetric } from './manifest.js';
+import { addPartial, addPartials, exactTotal } from './exact-sum.js';
 import { accuracyFromCounts, countInGroup, emptyGroupCounts, inferredGroupId, inferredGroupNames, type GroupCounts } from './metrics.js';
 
 /**
@@ -12,36 +13,7 @@ import { accuracyFromCounts, countInGroup, emptyGroupCounts, inferredGroupId, in
 /** Bins of every score histogram over [0, 1] (every served score lies in [0, 1]): quantiles are read to 1/1000. */
 export const SCORE_BINS = 1000;
 
-/** A score's distribution as fixed-bin counts plus the exact sum, min and max. */
-export interface ScoreHistogram {
-  n: number;
-  sum: number;
-  min: number;
-  max: number;
-  /** counts[b]: scores in [b, b + 1) / SCORE_BINS (the last bin holds 1). */
-  counts: number[];
-}
-
-export interface EvaluationStats {
-  n: number;
-  /** Per true group (the data's annotations); null where the inputs came without groups. */
-  trueGroups: GroupCounts | null;
-  /** Per XRM-inferred group 2·y + e (class × cross-mistake bit). */
-  inferredGroups: GroupCounts;
-  /** Inputs whose label goes against the shortcut (either held-out twin misses it). */
-  labelConflicts: number;
-  /** Inputs whose prediction goes against the shortcut (spurious.conflict). */
-  predictionConflicts: number;
-  /** Inputs that are training examples (measured memorization). Not for public responses. */
-  members: number;
-  scores: {
-    memorization: ScoreHistogram;
-    reliance: ScoreHistogram;
-    twin_disagreement: ScoreHistogram;
-    /** null where the bundle has no counterfactual probe. */
-    counterfactual_change: ScoreHistogram | null;
-  };
-}
+export type { EvaluationStats, ScoreHistogram };
 
 /** One scored, labelled input. */
 export interface EvaluatedInput {
@@ -54,34 +26,45 @@ export interface EvaluatedInput {
 }
 
 export function emptyHistogram(): ScoreHistogram {
-  return { n: 0, sum: 0, min: Infinity, max: -Infinity, counts: new Array<number>(SCORE_BINS).fill(0) };
+  return { n: 0, partials: [], min: null, max: null, counts: new Array<number>(SCORE_BINS).fill(0) };
 }
 
 export function addToHistogram(h: ScoreHistogram, v: number, name: string): void {
   if (!Number.isFinite(v)) throw new RangeError(`${name} score ${v} is not a finite number`);
   h.counts[Math.min(SCORE_BINS - 1, Math.max(0, Math.floor(v * SCORE_BINS)))]++;
   h.n++;
-  h.sum += v;
-  h.min = Math.min(h.min, v);
-  h.max = Math.max(h.max, v);
+  addPartial(h.partials, v);
+  h.min = h.min === null ? v : Math.min(h.min, v);
+  h.max = h.max === null ? v : Math.max(h.max, v);
 }
 
+/** The smaller (or larger) of two optional extremes. */
+const extreme = (pick: (a: number, b: number) => number, a: number | null, b: number | null) => (a === null ? b : b === null ? a : pick(a, b));
+
 export function mergeHistograms(a: ScoreHistogram, b: ScoreHistogram): ScoreHistogram {
-  return { n: a.n + b.n, sum: a.sum + b.sum, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max), counts: a.counts.map((c, i) => c + b.counts[i]) };
+  if (a.counts.length !== b.counts.length) throw new RangeError(`cannot merge histograms of ${a.counts.length} and ${b.counts.length} bins`);
+  return {
+    n: a.n + b.n, partials: addPartials(a.partials, b.partials), min: extreme(Math.min, a.min, b.min), max: extreme(Math.max, a.max, b.max),
+    counts: a.counts.map((c, i) => c + b.counts[i]),
+  };
 }
+
+/** Exact sum of a histogram's scores, correctly rounded (the same whatever order the scores came in). */
+export const histogramSum = (h: ScoreHistogram): number => exactTotal(h.partials);
 
 /**
  * The j-th smallest score (0-based) read off the histogram: scores of a bin are taken as evenly spread across it,
  * within [min, max]. Off by at most one bin width.
  */
 function orderStatistic(h: ScoreHistogram, j: number): number {
+  const min = h.min ?? 0, max = h.max ?? 0;
   let before = 0;
   for (let b = 0; b < SCORE_BINS; b++) {
     const c = h.counts[b];
-    if (j < before + c) return Math.min(h.max, Math.max(h.min, (b + (j - before + 0.5) / c) / SCORE_BINS));
+    if (j < before + c) return Math.min(max, Math.max(min, (b + (j - before + 0.5) / c) / SCORE_BINS));
     before += c;
   }
-  return h.max;
+  return max;
 }
 
 /** Quantile at level q, interpolated between order statistics as numpy's default (and shared `quantiles`) does. */
@@ -97,7 +80,7 @@ export interface ScoreDistribution { mean: number; p50: number; p95: number; max
 /** Mean and max exact, p50 and p95 to a bin width; all 0 for an empty histogram. */
 export function scoreDistribution(h: ScoreHistogram): ScoreDistribution {
   if (h.n === 0) return { mean: 0, p50: 0, p95: 0, max: 0 };
-  return { mean: h.sum / h.n, p50: histogramQuantile(h, 0.5), p95: histogramQuantile(h, 0.95), max: h.max };
+  return { mean: histogramSum(h) / h.n, p50: histogramQuantile(h, 0.5), p95: histogramQuantile(h, 0.95), max: h.max ?? 0 };
 }
 
 /** An empty evaluation for a model of `numClasses` classes, with `numTrueGroups` annotated groups (null: none). */
@@ -166,6 +149,12 @@ export function mergeEvaluations(a: EvaluationStats, b: EvaluationStats): Evalua
       counterfactual_change: cf ? mergeHistograms(a.scores.counterfactual_change!, b.scores.counterfactual_change!) : null,
     },
   };
+}
+
+/** The evaluation of the union of disjoint batches (e.g. the `stats` of /v1/evaluate responses), in any order. */
+export function mergeAllEvaluations(parts: readonly EvaluationStats[]): EvaluationStats {
+  if (parts.length === 0) throw new RangeError('no evaluations to merge');
+  return parts.reduce(mergeEvaluations);
 }
 
 /** The figures both /v1/evaluate and `mat-edge evaluate` report (field names of the API). */

@@ -3,6 +3,7 @@ export * from './manifest.js';
 export * from './api.js';
 export * from './math.js';
 export * from './metrics.js';
+export * from './exact-sum.js';
 export * from './evaluation.js';
 export * from './scores.js';
 export * from './predict.js';

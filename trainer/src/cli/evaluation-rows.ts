@@ -11,13 +11,22 @@ export function evaluationRow(o: {
   id: string; label: number; group: string | null; prediction: Prediction; labelConflict: boolean; flags: readonly string[]; classNames: readonly string[];
 }): EvaluationRow {
   const { prediction: p } = o;
-  const probabilities = Object.fromEntries(o.classNames.map((name, k) => [`p[${name}]`, p.probabilities[k]]));
   return {
     id: o.id,
     label: o.classNames[o.label],
     group: o.group,
     prediction: p.class_name,
     correct: p.label === o.label,
+    ...predictionFields(p, o.classNames),
+    label_conflict: o.labelConflict,
+    flags: o.flags.join(' '),
+  };
+}
+
+/** An unlabelled input's answer and scores (/v1/predict), flat as `evaluationRow`'s. */
+export function predictionFields(p: Prediction, classNames: readonly string[]): EvaluationRow {
+  const probabilities = Object.fromEntries(classNames.map((name, k) => [`p[${name}]`, p.probabilities[k]]));
+  return {
     ...probabilities,
     memorization: p.memorization.score,
     memorization_percentile: p.memorization.percentile,
@@ -27,12 +36,10 @@ export function evaluationRow(o: {
     shortcut_label: p.spurious.shortcut_class_name,
     shortcut_confidence: p.spurious.shortcut_confidence,
     prediction_conflict: p.spurious.conflict,
-    label_conflict: o.labelConflict,
     reliance: p.spurious.reliance,
     counterfactual_change: p.spurious.counterfactual_change,
     flip_probability: p.spurious.flip_probability,
     slice_accuracy: p.spurious.slice_accuracy,
-    flags: o.flags.join(' '),
   };
 }
 

@@ -6,6 +6,7 @@ import { registerTrain } from './train-command.js';
 import { registerValidate } from './validate-command.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { registerReport } from './report-command.js';
+import { registerScore } from './score-command.js';
 
 const program = new Command()
   .name('mat-edge')
@@ -17,6 +18,7 @@ registerTrain(program);
 registerValidate(program);
 registerEvaluate(program);
 registerReport(program);
+registerScore(program);
 registerAcceptance(program);
 
 try {

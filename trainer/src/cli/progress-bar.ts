@@ -2,10 +2,10 @@ import cliProgress from 'cli-progress';
 import type { Progress } from '../pipeline/progress.js';
 
 /**
- * A progress bar per long loop on stderr, with steps/s and ETA; plain lines when stderr is not a terminal. Bars of
+ * A progress bar per long loop on stderr, with `unit`/s (steps/s by default) and ETA; plain lines when stderr is not a terminal. Bars of
  * concurrent tasks (--workers) share one cli-progress MultiBar, stopped (its lines left on screen) when none is running.
  */
-export function terminalProgress(): Progress {
+export function terminalProgress(unit = 'steps'): Progress {
   const tty = Boolean(process.stderr.isTTY);
   let multi: cliProgress.MultiBar | null = null, running = 0;
   return {
@@ -20,7 +20,7 @@ export function terminalProgress(): Progress {
             if (performance.now() - lastPrint < 10_000 && done < total) return;
             lastPrint = performance.now();
             const extra = Object.entries(info).map(([k, v]) => `${k} ${v}`).join(' ');
-            process.stderr.write(`${label}: ${done}/${total} (${rate(done)} steps/s) ${extra}\n`);
+            process.stderr.write(`${label}: ${done}/${total} (${rate(done)} ${unit}/s) ${extra}\n`);
           },
           done: () => process.stderr.write(`${label}: done in ${((performance.now() - start) / 1000).toFixed(1)} s\n`),
         };
@@ -29,7 +29,7 @@ export function terminalProgress(): Progress {
       const owner = multi;
       running++;
       const bar = owner.create(total, 0, { rate: '0', info: '' }, {
-        format: `${label.padEnd(34)} [{bar}] {percentage}% {value}/{total} | {rate} steps/s | ETA {eta_formatted} | {info}`,
+        format: `${label.padEnd(34)} [{bar}] {percentage}% {value}/{total} | {rate} ${unit}/s | ETA {eta_formatted} | {info}`,
       });
       return {
         tick(done, info = {}) {

@@ -84,13 +84,28 @@ export async function readNpyHeader(file: string): Promise<NpyHeader> {
  * column `f{j}`.
  */
 export async function readNpy(file: string, columns?: readonly number[]): Promise<NpyFeatures> {
+  const { n, d } = await readNpyHeader(file);
+  const pick = columns ?? Array.from({ length: d }, (_, j) => j);
+  const m = pick.length;
+  const names = npyColumnNames(d);
+  const features = new Float64Array(n * m);
+  let i = 0;
+  for await (const row of npyRows(file, pick)) features.set(row, m * i++);
+  return { n, featureNames: pick.map((j) => names[j]), features };
+}
+
+/**
+ * The rows of a 2-D [n, d] .npy array in order, read through a file handle a few MB at a time: each row's `columns`
+ * (default: all) as float64, checked finite (an error names the row, 1-based, and column `f{j}`). The yielded array
+ * is reused for the next row: copy what must be kept.
+ */
+export async function* npyRows(file: string, columns?: readonly number[]): AsyncGenerator<Float64Array> {
   const header = await readNpyHeader(file);
   const { n, d, offset } = header;
   const { size, view } = DTYPES[header.dtype];
   const pick = columns ?? Array.from({ length: d }, (_, j) => j);
   const m = pick.length;
   const names = npyColumnNames(d);
-  const features = new Float64Array(n * m);
   const handle = await openFile(file);
   try {
     const { size: bytes } = await handle.stat();
@@ -99,7 +114,7 @@ export async function readNpy(file: string, columns?: readonly number[]): Promis
     }
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_BYTES / (d * size)));
     const buffer = new ArrayBuffer(rowsPerChunk * d * size);
-    const row = new Float64Array(d);
+    const out = new Float64Array(m);
     for (let start = 0; start < n; start += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, n - start);
       const want = rows * d * size;
@@ -111,16 +126,15 @@ export async function readNpy(file: string, columns?: readonly number[]): Promis
       }
       const values = view(buffer, rows * d);
       for (let i = 0; i < rows; i++) {
-        for (let j = 0; j < d; j++) row[j] = Number(values[i * d + j]);
         for (let k = 0; k < m; k++) {
-          const value = readFeature(row[pick[k]]);
+          const value = readFeature(Number(values[i * d + pick[k]]));
           if (typeof value === 'string') throw new DataValidationError({ file, row: start + i + 1, column: names[pick[k]] }, value);
-          features[(start + i) * m + k] = value;
+          out[k] = value;
         }
+        yield out;
       }
     }
   } finally {
     await handle.close();
   }
-  return { n, featureNames: pick.map((j) => names[j]), features };
 }

@@ -15,7 +15,9 @@ const route = createRoute({
   summary: 'Robustness scoring of a labelled batch',
   description: `Accuracy and worst-group accuracy (true groups when given, XRM-inferred groups otherwise), score distributions, `
     + 'the share of inputs whose label conflicts with the shortcut (conflict_rate) and of predictions that go against it '
-    + `(prediction_conflict_rate), and the flagged inputs, for up to ${MAX_BATCH} labelled inputs.`,
+    + `(prediction_conflict_rate), and the flagged inputs, for up to ${MAX_BATCH} labelled inputs. A larger set goes in chunks: `
+    + 'each chunk names the index of its first input (`offset`, so flagged[].index counts in the whole set) and its response carries '
+    + "sufficient statistics (`stats`) that merge (shared mergeEvaluations, then summarizeEvaluation) into exactly what one call over all the inputs says.",
   security: BEARER,
   request: { body: { required: true, content: json(EvaluateRequest) } },
   responses: {
@@ -72,11 +74,11 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
       const p = e.prediction;
       return reasons.length
         ? [{
-          index: i, label: e.label, predicted: p.label, reasons,
+          index: body.offset + i, label: e.label, predicted: p.label, reasons,
           memorization: p.memorization.score, reliance: p.spurious.reliance, flip_probability: p.spurious.flip_probability, conflict: e.crossMistake,
         }]
         : [];
     });
-    return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, ...summary, flagged }, 200);
+    return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, ...summary, flagged, stats }, 200);
   });
 }
