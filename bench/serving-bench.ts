@@ -3,7 +3,8 @@
  * the same run, with the same load generator (autocannon, in this process):
  *   - worker:   the deploy build straight in workerd through Miniflare (no wrangler dev proxy), POST /v1/predict with
  *               every score; GET /healthz is its bare route, the floor of a request;
- *   - ort-web:  node:http + onnxruntime-web (wasm, one thread, as in workerd), logits only (bench/serving-peer.ts);
+ *   - ort-web:  node:http + onnxruntime-web (wasm, one thread, as in workerd), logits only (bench/serving-peer.ts),
+ *               on the bundle's networks as the plain four-output graph (no exemplar_dot);
  *   - ort-node: node:http + onnxruntime-node (CPU, one intra-op thread), when --ort-node PATH / ORT_NODE_PATH
  *               names the package folder; skipped with a message otherwise.
  * Batch 1, 32 and 256 at 1 and 8 connections; inputs/s medians over --repeats timed windows, ratios to the peers.
@@ -23,6 +24,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { quantiles } from '../shared/src/index.js';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
+import { exportBundleOnnx } from '../trainer/src/bundle/onnx-export.js';
 import { serveDirect } from '../scripts/reliability/fixture-worker.js';
 import { profileBundleLoad, profilePredict } from './serving-profile.js';
 
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     repeats: { type: 'string', default: '3' },
     'cold-runs': { type: 'string', default: '3' },
+    /** off: the bundle without the exemplar_dot output (nearest exemplars in JS), as bundles were before it. */
+    'exemplar-dot': { type: 'string', default: 'on' },
     out: { type: 'string', default: 'artifacts/bench-serving.json' },
     batches: { type: 'string', default: '1,32,256' },
     connections: { type: 'string', default: '1,8' },
@@ -94,9 +98,11 @@ async function timedPost(url: string, headers: Record<string, string>, body: str
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mat-edge-serving-'));
   const stops: (() => Promise<void>)[] = [];
-  const report: Record<string, unknown> = { seconds: SECONDS, repeats: REPEATS, bundle: '392→390→390→2 (MLP, served + two twins), 1024 exemplars and members' };
+  const report: Record<string, unknown> = {
+    seconds: SECONDS, repeats: REPEATS, exemplarDot: args['exemplar-dot'] !== 'off', bundle: '392→390→390→2 (MLP, served + two twins), 1024 exemplars and members',
+  };
   try {
-    const fixture = await makeFixtureBundle(path.join(dir, ID), { id: ID, hidden: [390, 390], train: 1024 });
+    const fixture = await makeFixtureBundle(path.join(dir, ID), { id: ID, hidden: [390, 390], train: 1024, exemplarDot: args['exemplar-dot'] !== 'off' });
     const inputs = fixture.test.map((t) => t.input);
     const batch = (n: number) => Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
     const bodies = new Map(BATCHES.map((n) => [n, JSON.stringify({ inputs: batch(n) })]));
@@ -127,11 +133,15 @@ async function main(): Promise<void> {
     const served = await serveDirect(dir, vars);
     stops.push(served.stop);
     const worker: Target = { name: 'worker (workerd via Miniflare)', url: served.url, path: '/v1/predict', headers, stop: served.stop };
-    const targets: Target[] = [worker, await startPeer('web', path.join(dir, ID, 'model.onnx'))];
+    // The peers run the bundle's networks as the four-output graph (no exemplar_dot, no fusion): the engine's own speed
+    // on the model, the floor our per-input overhead is measured against.
+    const peerModel = path.join(dir, 'peer-model.onnx');
+    await writeFile(peerModel, exportBundleOnnx(fixture.networks));
+    const targets: Target[] = [worker, await startPeer('web', peerModel)];
     stops.push(targets[1].stop);
     const ortNode = args['ort-node'];
     if (ortNode && existsSync(ortNode)) {
-      targets.push(await startPeer('node', path.join(dir, ID, 'model.onnx'), path.resolve(ortNode)));
+      targets.push(await startPeer('node', peerModel, path.resolve(ortNode)));
       stops.push(targets[2].stop);
     } else console.log(`onnxruntime-node peer skipped: ${ortNode ? `${ortNode} does not exist` : 'no --ort-node PATH / ORT_NODE_PATH'} (install: mkdir -p /tmp/ortnode && cd /tmp/ortnode && npm init -y && ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0)`);
 

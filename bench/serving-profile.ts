@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, bundleTables, contentHash, neighbourMemorization, preprocess, quantiles, scoreRow,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, bundleTables, contentHash, neighbourMemorization, preprocess, quantiles, scoreRow,
   sha256Hex, verifyBundle, type BundleGraph,
 } from '../shared/src/index.js';
 import { readBundle } from '../trainer/src/bundle/read.js';
@@ -43,18 +43,21 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     const hashed = await timed(() => Promise.all(vectors.map(async (v) => members.get(await contentHash(v)) ?? null)));
     add('membership (sha256 per row)', hashed.ms);
     const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) }));
-    add('session.run', run.ms);
+    add(`session.run (${run.value[ONNX_EXEMPLAR_DOT] ? 'with' : 'without'} exemplar_dot)`, run.ms);
     const rowsOf = (name: string) => {
       const data = run.value[name].data as Float32Array, w = data.length / n;
       return (i: number) => data.subarray(i * w, (i + 1) * w);
     };
     const [logits, embedding, twinA, twinB] = [ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding, ONNX_OUTPUTS.twinA, ONNX_OUTPUTS.twinB].map(rowsOf);
+    const dot = run.value[ONNX_EXEMPLAR_DOT] ? rowsOf(ONNX_EXEMPLAR_DOT) : null;
     const { k, temperature } = manifest.scores.neighbours;
-    add('  of which: nearest exemplars', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature)))).ms);
+    add('nearest exemplars, JS loop (bundles without exemplar_dot)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature)))).ms);
+    if (dot) add('nearest exemplars from exemplar_dot (top-k only)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature, dot(i))))).ms);
     const scored = await timed(() => vectors.map((_, i) => scoreRow(
-      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) }, manifest, tables, { memberScore: hashed.value[i], explain: false },
+      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}) },
+      manifest, tables, { memberScore: hashed.value[i], explain: false },
     )));
-    add('scoreRow (every score)', scored.ms);
+    add(`scoreRow, every score (${dot ? 'exemplar_dot' : 'JS loop'})`, scored.ms);
     add('JSON.stringify response', (await timed(() => JSON.stringify({ model: { id: manifest.model.id, version: manifest.model.version }, predictions: scored.value }))).ms);
   }
   await session.release();

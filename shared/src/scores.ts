@@ -73,6 +73,8 @@ export interface ExemplarTable {
   labels: number[];
   scores: number[];
   inferredGroups: number[];
+  /** For a table split out by label: the row of each exemplar in the whole table (where its similarity is read). */
+  rows?: number[];
 }
 
 export function decodeExemplars(e: Exemplars): ExemplarTable {
@@ -101,14 +103,13 @@ export function neighbourMemorization(
   table: ExemplarTable,
   k: number,
   temperature: number,
+  exemplarDot?: ArrayLike<number>,
 ): { score: number; neighbours: Neighbour[] } {
   if (table.count === 0) return { score: 0, neighbours: [] };
-  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings;
+  const similarity = exemplarDot ? dotSimilarity(embedding, exemplarDot, table.rows) : loopSimilarity(embedding, table);
   const top: { i: number; s: number }[] = [];
   for (let i = 0; i < table.count; i++) {
-    let s = 0;
-    const off = i * D;
-    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
+    const s = similarity(i);
     if (top.length < k || s > top[top.length - 1].s) {
       top.push({ i, s });
       top.sort((p, q) => q.s - p.s);
@@ -124,6 +125,25 @@ export function neighbourMemorization(
   };
 }
 
+/** Cosine similarity to exemplar row i, computed here: unit embedding · eᵢ. */
+function loopSimilarity(embedding: ArrayLike<number>, table: ExemplarTable): (i: number) => number {
+  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings;
+  return (i) => {
+    let s = 0;
+    const off = i * D;
+    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
+    return s;
+  };
+}
+
+/** Cosine similarity to exemplar row i read from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table). */
+function dotSimilarity(embedding: ArrayLike<number>, dot: ArrayLike<number>, rows: readonly number[] | undefined): (i: number) => number {
+  let s = 0;
+  for (let j = 0; j < embedding.length; j++) s += embedding[j] * embedding[j];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  return rows ? (i) => dot[rows[i]] * inv : (i) => dot[i] * inv;
+}
+
 export { percentileFromQuantiles };
 
 /** The exemplar table split by label (one table per class, rows in their original order), for label-aware estimates. */
@@ -133,7 +153,7 @@ export function exemplarsByLabel(table: ExemplarTable, K: number): ExemplarTable
     const embeddings = new Float32Array(rows.length * table.dim);
     rows.forEach((i, r) => embeddings.set(table.embeddings.subarray(i * table.dim, (i + 1) * table.dim), r * table.dim));
     const pick = <T>(a: T[]) => rows.map((i) => a[i]);
-    return { count: rows.length, dim: table.dim, embeddings, ids: pick(table.ids), labels: pick(table.labels), scores: pick(table.scores), inferredGroups: pick(table.inferredGroups) };
+    return { count: rows.length, dim: table.dim, embeddings, ids: pick(table.ids), labels: pick(table.labels), scores: pick(table.scores), inferredGroups: pick(table.inferredGroups), rows };
   });
 }
 
@@ -150,6 +170,7 @@ export function labelledMemorization(
   byLabel: readonly ExemplarTable[],
   k: number,
   temperature: number,
+  exemplarDot?: ArrayLike<number>,
 ): number {
-  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature).score;
+  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature, exemplarDot).score;
 }

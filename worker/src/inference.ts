@@ -1,5 +1,5 @@
 import {
-  ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
 } from '../../shared/src/index.js';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -52,7 +52,11 @@ export async function predictVectors(
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
   const twinA = rowsOf(ONNX_OUTPUTS.twinA), twinB = rowsOf(ONNX_OUTPUTS.twinB);
-  const outputs = vectors.map((_, i) => ({ logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) }));
+  // The nearest-exemplar similarities, where the graph computes them (ONNX_EXEMPLAR_DOT); otherwise scoreRow loops in JS.
+  const exemplarDot = out[ONNX_EXEMPLAR_DOT] ? rowsOf(ONNX_EXEMPLAR_DOT) : null;
+  const outputs = vectors.map((_, i) => ({
+    logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(exemplarDot ? { exemplarDot: exemplarDot(i) } : {}),
+  }));
   // Every route that answers with scores (predict, evaluate, the demo) comes through here: the outputs are checked
   // before they are scored, the scores before they are served.
   requireFinite(outputs, x, d, bundle.id);
