@@ -106,16 +106,23 @@ export function neighbourMemorization(
   exemplarDot?: ArrayLike<number>,
 ): { score: number; neighbours: Neighbour[] } {
   if (table.count === 0) return { score: 0, neighbours: [] };
-  const similarity = exemplarDot ? dotSimilarity(embedding, exemplarDot, table.rows) : loopSimilarity(embedding, table);
-  const top: { i: number; s: number }[] = [];
+  const sims = exemplarDot ? dotSimilarities(embedding, exemplarDot, table) : loopSimilarities(embedding, table);
+  // Top k by similarity, ties kept in row order: a sorted insertion over one pass.
+  const topI = new Int32Array(k), topS = new Float64Array(k);
+  let m = 0;
   for (let i = 0; i < table.count; i++) {
-    const s = similarity(i);
-    if (top.length < k || s > top[top.length - 1].s) {
-      top.push({ i, s });
-      top.sort((p, q) => q.s - p.s);
-      if (top.length > k) top.pop();
+    const s = sims[i];
+    if (m < k || s > topS[m - 1]) {
+      let p = m < k ? m++ : k - 1;
+      for (; p > 0 && topS[p - 1] < s; p--) {
+        topS[p] = topS[p - 1];
+        topI[p] = topI[p - 1];
+      }
+      topS[p] = s;
+      topI[p] = i;
     }
   }
+  const top = Array.from({ length: m }, (_, j) => ({ i: topI[j], s: topS[j] }));
   const w = softmax(top.map((t) => t.s), temperature);
   let score = 0;
   top.forEach((t, j) => (score += w[j] * table.scores[t.i]));
@@ -125,23 +132,26 @@ export function neighbourMemorization(
   };
 }
 
-/** Cosine similarity to exemplar row i, computed here: unit embedding · eᵢ. */
-function loopSimilarity(embedding: ArrayLike<number>, table: ExemplarTable): (i: number) => number {
-  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings;
-  return (i) => {
+/** Cosine similarity to every exemplar row, computed here: unit embedding · eᵢ. */
+function loopSimilarities(embedding: ArrayLike<number>, table: ExemplarTable): Float64Array {
+  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings, sims = new Float64Array(table.count);
+  for (let i = 0; i < table.count; i++) {
     let s = 0;
     const off = i * D;
     for (let j = 0; j < D; j++) s += u[j] * E[off + j];
-    return s;
-  };
+    sims[i] = s;
+  }
+  return sims;
 }
 
-/** Cosine similarity to exemplar row i read from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table). */
-function dotSimilarity(embedding: ArrayLike<number>, dot: ArrayLike<number>, rows: readonly number[] | undefined): (i: number) => number {
+/** Cosine similarity to every exemplar row, read from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table). */
+function dotSimilarities(embedding: ArrayLike<number>, dot: ArrayLike<number>, table: ExemplarTable): Float64Array {
   let s = 0;
   for (let j = 0; j < embedding.length; j++) s += embedding[j] * embedding[j];
-  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-  return rows ? (i) => dot[rows[i]] * inv : (i) => dot[i] * inv;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0, sims = new Float64Array(table.count), rows = table.rows;
+  if (rows) for (let i = 0; i < table.count; i++) sims[i] = dot[rows[i]] * inv;
+  else for (let i = 0; i < table.count; i++) sims[i] = dot[i] * inv;
+  return sims;
 }
 
 export { percentileFromQuantiles };

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BundleRefused, ONNX_EXEMPLAR_DOT, ONNX_INPUT, bundleTables, preprocess, scoreRow, verifyGraph, type Manifest,
+  BundleRefused, ONNX_EXEMPLAR_DOT, ONNX_INPUT, bundleTables, l2Normalize, neighbourMemorization, preprocess, scoreRow, verifyGraph, type Manifest,
 } from '../../shared/src/index.js';
 import { exportBundleOnnx } from '../../trainer/src/bundle/onnx-export.js';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
@@ -81,5 +82,25 @@ describe('exemplar_dot: the nearest-exemplar similarities inside the ONNX graph'
     const refused = await verifyGraph(graph, bundle.manifest, bundle).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(BundleRefused);
     expect((refused as BundleRefused).reason).toMatch(/exemplar_dot.*not the bundle's/);
+  });
+});
+
+describe('neighbourMemorization top-k', () => {
+  it('keeps the k most similar exemplars, ties in row order, as a stable sort of every similarity would', () => {
+    // Coarse values so that ties are common.
+    const vec = (d: number) => fc.array(fc.integer({ min: -2, max: 2 }), { minLength: d, maxLength: d });
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (count, k, seed) => {
+      const d = 3;
+      const rows = fc.sample(vec(d), { numRuns: count + 1, seed });
+      const embeddings = new Float32Array(count * d);
+      rows.slice(0, count).forEach((r, i) => embeddings.set(l2Normalize(r), i * d));
+      const table = { count, dim: d, embeddings, ids: rows.slice(0, count).map((_, i) => 100 + i), labels: rows.slice(0, count).map(() => 0), scores: rows.slice(0, count).map((_, i) => i / count), inferredGroups: rows.slice(0, count).map(() => 0) };
+      const query = rows[count];
+      const got = neighbourMemorization(query, table, k, 0.1).neighbours;
+      const u = l2Normalize(query);
+      const sims = Array.from({ length: count }, (_, i) => { let s = 0; for (let j = 0; j < d; j++) s += u[j] * embeddings[i * d + j]; return { i, s }; });
+      const want = [...sims].sort((p, q) => q.s - p.s).slice(0, k);
+      expect(got.map((n) => n.index)).toEqual(want.map((w) => w.i));
+    }), { numRuns: 300 });
   });
 });

@@ -42,10 +42,12 @@ export async function predictVectors(
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
-  const memberScores = membership && bundle.members.size
-    ? await Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
-    : vectors.map(() => null);
+  // Hashed only where the bundle has a membership index, and started before the run so the digests overlap it.
+  const members = membership && bundle.members.size
+    ? Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
+    : null;
   const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
+  const memberScores = members ? await members : vectors.map(() => null);
   const rowsOf = (name: string) => {
     const data = out[name].data as Float32Array, w = data.length / n;
     return (i: number) => data.subarray(i * w, (i + 1) * w);
