@@ -71,20 +71,27 @@ async function startPeer(engine: 'web' | 'node', model: string, ortNode?: string
 
 interface Row { target: string; route: string; batch: number; connections: number; reqPerS: number; inputsPerS: number; p50Ms: number; windows: number[]; errors: number }
 
-/** autocannon for SECONDS, REPEATS times; the median window's req/s. */
-async function load(t: Target, route: string, batch: number, connections: number, body: string | undefined): Promise<Row> {
-  const windows: number[] = [];
-  let errors = 0, p50 = 0;
-  const opts = { url: `${t.url}${route}`, method: body ? 'POST' as const : 'GET' as const, headers: t.headers, body, connections };
-  await autocannon({ ...opts, amount: Math.max(20, connections * 4) }); // warm-up
+/**
+ * autocannon for SECONDS, REPEATS rounds, the targets taking turns within each round (so that a burst of load from
+ * elsewhere on the machine falls on every target alike); each target's median window req/s.
+ */
+async function load(targets: { t: Target; route: string; body?: string }[], batch: number, connections: number): Promise<Row[]> {
+  const opts = targets.map(({ t, route, body }) => ({ url: `${t.url}${route}`, method: body ? 'POST' as const : 'GET' as const, headers: t.headers, body, connections }));
+  for (const o of opts) await autocannon({ ...o, amount: Math.max(20, connections * 4) }); // warm-up
+  const windows = targets.map(() => [] as number[]), errors = targets.map(() => 0), p50 = targets.map(() => 0);
   for (let r = 0; r < REPEATS; r++) {
-    const res = await autocannon({ ...opts, duration: SECONDS });
-    windows.push(res.requests.total / SECONDS);
-    errors += res.errors + res.non2xx;
-    p50 = res.latency.p50;
+    for (const [i, o] of opts.entries()) {
+      const res = await autocannon({ ...o, duration: SECONDS });
+      windows[i].push(res.requests.total / SECONDS);
+      errors[i] += res.errors + res.non2xx;
+      p50[i] = res.latency.p50;
+    }
   }
-  const reqPerS = median(windows);
-  return { target: t.name, route, batch, connections, reqPerS, inputsPerS: reqPerS * batch, p50Ms: p50, windows, errors };
+  return targets.map(({ t, route }, i) => {
+    const reqPerS = median(windows[i]);
+    const n = route === '/healthz' ? 1 : batch;
+    return { target: t.name, route, batch: n, connections, reqPerS, inputsPerS: reqPerS * n, p50Ms: p50[i], windows: windows[i], errors: errors[i] };
+  });
 }
 
 async function timedPost(url: string, headers: Record<string, string>, body: string): Promise<number> {
@@ -146,8 +153,13 @@ async function main(): Promise<void> {
     } else console.log(`onnxruntime-node peer skipped: ${ortNode ? `${ortNode} does not exist` : 'no --ort-node PATH / ORT_NODE_PATH'} (install: mkdir -p /tmp/ortnode && cd /tmp/ortnode && npm init -y && ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0)`);
 
     const rows: Row[] = [];
-    for (const c of CONNECTIONS) rows.push(await load(worker, '/healthz', 1, c, undefined));
-    for (const n of BATCHES) for (const c of CONNECTIONS) for (const t of targets) rows.push(await load(t, t.path, n, c, bodies.get(n)));
+    // The bare route takes its turns in the batch-1 rounds (and in the first batch's, should 1 not be asked for).
+    for (const c of CONNECTIONS) {
+      for (const [b, n] of BATCHES.entries()) {
+        const bare = n === 1 || (b === 0 && !BATCHES.includes(1)) ? [{ t: worker, route: '/healthz' }] : [];
+        rows.push(...await load([...bare, ...targets.map((t) => ({ t, route: t.path, body: bodies.get(n) }))], n, c));
+      }
+    }
     report.rows = rows;
 
     const find = (target: string, route: string, n: number, c: number) => rows.find((r) => r.target === target && r.route === route && r.batch === n && r.connections === c);
