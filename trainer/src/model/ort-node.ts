@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
-import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS } from '../../../shared/src/index.js';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '../../../shared/src/index.js';
 
 export { ort };
 
@@ -33,8 +33,6 @@ export interface BundleOutputs {
   embedding: Float32Array;
   twinA: Float32Array;
   twinB: Float32Array;
-  /** embedding · Eᵀ [n × exemplars] where the graph has the `exemplar_dot` output (ONNX_EXEMPLAR_DOT), else null. */
-  exemplarDot?: Float32Array | null;
 }
 
 /** One `session.run` of the bundle graph on x [n × d] (row-major); every output as a row-major Float32Array. */
@@ -53,6 +51,5 @@ export async function runAll(session: ort.InferenceSession, x: Float32Array, n: 
     embedding: get(ONNX_OUTPUTS.embedding),
     twinA: get(ONNX_OUTPUTS.twinA),
     twinB: get(ONNX_OUTPUTS.twinB),
-    exemplarDot: results[ONNX_EXEMPLAR_DOT] ? get(ONNX_EXEMPLAR_DOT) : null,
   };
 }
