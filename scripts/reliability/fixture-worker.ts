@@ -69,7 +69,7 @@ export async function resetPeak(pid: number): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5');
 }
 
-interface Served {
+export interface Served {
   url: string;
   /** The process workerd runs below. */
   parent: number;
@@ -82,7 +82,7 @@ const COMPATIBILITY_DATE = '2026-04-01'; // wrangler.toml's
  * The worker straight in workerd through Miniflare, without wrangler dev's proxy layer: the upload `wrangler deploy
  * --dry-run` would make (the deployed code and wasm), the bundles put into a Miniflare R2 bucket.
  */
-async function serveDirect(dir: string, vars: Record<string, string>): Promise<Served> {
+export async function serveDirect(dir: string, vars: Record<string, string>): Promise<Served> {
   const { Miniflare } = await import('miniflare');
   const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-direct-'));
   const emptyAssets = path.join(work, 'assets');

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { base64ToBytes } from './base64.js';
-import { BUNDLE_FILES, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
+import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
 import { Manifest, MemorizationIndex, Samples } from './manifest.js';
 import { servingTables, type ServingTables } from './predict.js';
 import { preprocess } from './preprocess.js';
@@ -117,18 +117,27 @@ function probeRows(manifest: Manifest, samples: Samples | null, exemplars: Exemp
  * trainer's evaluate): input and output names, shapes, widths and finite outputs on zeros, samples and exemplars.
  * Releases the graph and throws `BundleRefused` when a check fails.
  */
-export async function verifyGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow[] | Pick<VerifiedBundle<BundleGraph>, 'samples' | 'exemplars' | 'exemplarPixels'>): Promise<void> {
+export async function verifyGraph(
+  graph: BundleGraph, manifest: Manifest, rows: ProbeRow[] | Pick<VerifiedBundle<BundleGraph>, 'samples' | 'exemplars' | 'exemplarPixels'>, exemplars?: ExemplarTable,
+): Promise<void> {
   const probe = Array.isArray(rows) ? rows : probeRows(manifest, rows.samples, rows.exemplars, rows.exemplarPixels);
   try {
-    await checkGraph(graph, manifest, probe);
+    await checkGraph(graph, manifest, probe, exemplars ?? (Array.isArray(rows) ? undefined : rows.exemplars));
   } catch (e) {
     await graph.release?.().catch(() => undefined);
     throw e;
   }
 }
 
-/** Names, shapes, widths and finiteness of all four outputs on the probe rows. */
-async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow[]): Promise<void> {
+/** Rows of the probe on which a graph's `exemplar_dot` is recomputed from memorization.json (each costs exemplars × dim). */
+const EXEMPLAR_DOT_ROWS = 4;
+
+/**
+ * Names, shapes, widths and finiteness of all four outputs on the probe rows; where the graph also writes
+ * `exemplar_dot`, its width is the exemplar count and, on the first rows, it equals embedding · eᵢ recomputed from
+ * memorization.json (so the graph's exemplar copy cannot silently differ from the table whose scores it weights).
+ */
+async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow[], exemplars?: ExemplarTable): Promise<void> {
   const file = BUNDLE_FILES.model;
   const missing: string[] = ONNX_OUTPUT_NAMES.filter((n) => !graph.outputNames.includes(n));
   if (!graph.inputNames.includes(ONNX_INPUT)) missing.push(ONNX_INPUT);
@@ -150,6 +159,29 @@ async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow
     const data = t.data as ArrayLike<number>;
     for (let j = 0; j < data.length; j++) {
       if (!Number.isFinite(data[j])) refuse(file, `output '${name}' is ${data[j]} on ${rows[Math.floor(j / width)].what}: the model does not compute finite numbers`);
+    }
+  }
+  const dot = out[ONNX_EXEMPLAR_DOT];
+  if (dot && graph.outputNames.includes(ONNX_EXEMPLAR_DOT)) {
+    const count = exemplars?.count ?? manifest.memorization.exemplars;
+    if (dot.type !== 'float32' || dot.dims.length !== 2 || dot.dims[0] !== n || dot.dims[1] !== count)
+      refuse(file, `output '${ONNX_EXEMPLAR_DOT}' is ${dot.type} [${dot.dims.join(', ')}], the exemplars imply float32 [${n}, ${count}]`);
+    if (exemplars) checkExemplarDot(file, dot.data as ArrayLike<number>, out[ONNX_OUTPUTS.embedding].data as ArrayLike<number>, exemplars, rows);
+  }
+}
+
+function checkExemplarDot(file: string, dot: ArrayLike<number>, embedding: ArrayLike<number>, ex: ExemplarTable, rows: ProbeRow[]): void {
+  const D = ex.dim;
+  for (let r = 0; r < Math.min(rows.length, EXEMPLAR_DOT_ROWS); r++) {
+    let norm = 0;
+    for (let j = 0; j < D; j++) norm += embedding[r * D + j] ** 2;
+    const tol = 1e-4 * Math.max(1, Math.sqrt(norm));
+    for (let i = 0; i < ex.count; i++) {
+      let s = 0;
+      for (let j = 0; j < D; j++) s += embedding[r * D + j] * ex.embeddings[i * D + j];
+      const got = dot[r * ex.count + i];
+      if (!(Math.abs(got - s) <= tol))
+        refuse(file, `output '${ONNX_EXEMPLAR_DOT}' is ${got} for exemplar ${ex.ids[i]} on ${rows[r].what}, memorization.json's exemplars give ${s}: the graph's exemplars are not the bundle's`);
     }
   }
 }
@@ -226,7 +258,7 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     } catch (e) {
       return refuse(BUNDLE_FILES.model, `could not be loaded by onnxruntime (${message(e)})`);
     }
-    await verifyGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels));
+    await verifyGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels), exemplars);
   }
   return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, exemplars, tables, exemplarPixels, samples, graph };
 }

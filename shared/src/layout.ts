@@ -17,6 +17,14 @@ export const ONNX_OUTPUTS = {
 
 export const ONNX_OUTPUT_NAMES = Object.values(ONNX_OUTPUTS);
 
+/**
+ * Optional fifth output, [N, exemplars]: embedding · eᵢ for every exemplar row eᵢ of memorization.json (unit rows,
+ * an initializer of the graph), so that the nearest-exemplar search is one MatMul inside the same `session.run`
+ * instead of a loop in JS. Raw dot products: the scorer divides by ‖embedding‖ itself (a zero embedding stays 0,
+ * as in `l2Normalize`). Bundles without it are scored by the JS loop, with the same numbers up to float32 rounding.
+ */
+export const ONNX_EXEMPLAR_DOT = 'exemplar_dot' as const;
+
 /** Opset the exporter writes and the worker expects (Gemm, Relu, MatMul, Add, Identity). */
 export const ONNX_OPSET = 13;
 

@@ -13,6 +13,8 @@ export interface OutputRow {
   embedding: ArrayLike<number>;
   twinA: ArrayLike<number>;
   twinB: ArrayLike<number>;
+  /** The graph's `exemplar_dot` row (ONNX_EXEMPLAR_DOT) where the bundle's graph has it; else similarities are computed in JS. */
+  exemplarDot?: ArrayLike<number>;
 }
 
 /** What a bundle's scorers need besides the manifest, decoded once per bundle load. */
@@ -71,8 +73,8 @@ export function rowEstimates(
   return {
     probabilities,
     label: predicted,
-    neighbours: neighbourMemorization(out.embedding, tables.exemplars, k, temperature),
-    labelled: label === undefined ? null : labelledMemorization(probabilities, out.embedding, label, tables.byLabel, k, temperature),
+    neighbours: neighbourMemorization(out.embedding, tables.exemplars, k, temperature, out.exemplarDot),
+    labelled: label === undefined ? null : labelledMemorization(probabilities, out.embedding, label, tables.byLabel, k, temperature, out.exemplarDot),
     twinDisagreement: twinDisagreement(out.twinA, out.twinB),
     spurious: spuriousScores(predicted, out.twinA, out.twinB, calibration, slices),
     counterfactual: tables.probe ? counterfactualScores(tables.probe, out.logits, out.embedding, shortcutPosterior(out.twinA, out.twinB, calibration)) : null,

@@ -73,6 +73,8 @@ export interface ExemplarTable {
   labels: number[];
   scores: number[];
   inferredGroups: number[];
+  /** For a table split out by label: the row of each exemplar in the whole table (where its similarity is read). */
+  rows?: number[];
 }
 
 export function decodeExemplars(e: Exemplars): ExemplarTable {
@@ -101,20 +103,26 @@ export function neighbourMemorization(
   table: ExemplarTable,
   k: number,
   temperature: number,
+  exemplarDot?: ArrayLike<number>,
 ): { score: number; neighbours: Neighbour[] } {
   if (table.count === 0) return { score: 0, neighbours: [] };
-  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings;
-  const top: { i: number; s: number }[] = [];
+  const sims = exemplarDot ? dotSimilarities(embedding, exemplarDot, table) : loopSimilarities(embedding, table);
+  // Top k by similarity, ties kept in row order: a sorted insertion over one pass.
+  const topI = new Int32Array(k), topS = new Float64Array(k);
+  let m = 0;
   for (let i = 0; i < table.count; i++) {
-    let s = 0;
-    const off = i * D;
-    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
-    if (top.length < k || s > top[top.length - 1].s) {
-      top.push({ i, s });
-      top.sort((p, q) => q.s - p.s);
-      if (top.length > k) top.pop();
+    const s = sims[i];
+    if (m < k || s > topS[m - 1]) {
+      let p = m < k ? m++ : k - 1;
+      for (; p > 0 && topS[p - 1] < s; p--) {
+        topS[p] = topS[p - 1];
+        topI[p] = topI[p - 1];
+      }
+      topS[p] = s;
+      topI[p] = i;
     }
   }
+  const top = Array.from({ length: m }, (_, j) => ({ i: topI[j], s: topS[j] }));
   const w = softmax(top.map((t) => t.s), temperature);
   let score = 0;
   top.forEach((t, j) => (score += w[j] * table.scores[t.i]));
@@ -122,6 +130,28 @@ export function neighbourMemorization(
     score,
     neighbours: top.map((t) => ({ id: table.ids[t.i], label: table.labels[t.i], score: table.scores[t.i], similarity: t.s, index: t.i })),
   };
+}
+
+/** Cosine similarity to every exemplar row, computed here: unit embedding · eᵢ. */
+function loopSimilarities(embedding: ArrayLike<number>, table: ExemplarTable): Float64Array {
+  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings, sims = new Float64Array(table.count);
+  for (let i = 0; i < table.count; i++) {
+    let s = 0;
+    const off = i * D;
+    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
+    sims[i] = s;
+  }
+  return sims;
+}
+
+/** Cosine similarity to every exemplar row, read from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table). */
+function dotSimilarities(embedding: ArrayLike<number>, dot: ArrayLike<number>, table: ExemplarTable): Float64Array {
+  let s = 0;
+  for (let j = 0; j < embedding.length; j++) s += embedding[j] * embedding[j];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0, sims = new Float64Array(table.count), rows = table.rows;
+  if (rows) for (let i = 0; i < table.count; i++) sims[i] = dot[rows[i]] * inv;
+  else for (let i = 0; i < table.count; i++) sims[i] = dot[i] * inv;
+  return sims;
 }
 
 export { percentileFromQuantiles };
@@ -133,7 +163,7 @@ export function exemplarsByLabel(table: ExemplarTable, K: number): ExemplarTable
     const embeddings = new Float32Array(rows.length * table.dim);
     rows.forEach((i, r) => embeddings.set(table.embeddings.subarray(i * table.dim, (i + 1) * table.dim), r * table.dim));
     const pick = <T>(a: T[]) => rows.map((i) => a[i]);
-    return { count: rows.length, dim: table.dim, embeddings, ids: pick(table.ids), labels: pick(table.labels), scores: pick(table.scores), inferredGroups: pick(table.inferredGroups) };
+    return { count: rows.length, dim: table.dim, embeddings, ids: pick(table.ids), labels: pick(table.labels), scores: pick(table.scores), inferredGroups: pick(table.inferredGroups), rows };
   });
 }
 
@@ -150,6 +180,7 @@ export function labelledMemorization(
   byLabel: readonly ExemplarTable[],
   k: number,
   temperature: number,
+  exemplarDot?: ArrayLike<number>,
 ): number {
-  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature).score;
+  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature, exemplarDot).score;
 }

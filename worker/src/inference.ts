@@ -1,5 +1,5 @@
 import {
-  ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
 } from '../../shared/src/index.js';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -42,17 +42,23 @@ export async function predictVectors(
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
-  const memberScores = membership && bundle.members.size
-    ? await Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
-    : vectors.map(() => null);
+  // Hashed only where the bundle has a membership index, and started before the run so the digests overlap it.
+  const members = membership && bundle.members.size
+    ? Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
+    : null;
   const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
+  const memberScores = members ? await members : vectors.map(() => null);
   const rowsOf = (name: string) => {
     const data = out[name].data as Float32Array, w = data.length / n;
     return (i: number) => data.subarray(i * w, (i + 1) * w);
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
   const twinA = rowsOf(ONNX_OUTPUTS.twinA), twinB = rowsOf(ONNX_OUTPUTS.twinB);
-  const outputs = vectors.map((_, i) => ({ logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i) }));
+  // The nearest-exemplar similarities, where the graph computes them (ONNX_EXEMPLAR_DOT); otherwise scoreRow loops in JS.
+  const exemplarDot = out[ONNX_EXEMPLAR_DOT] ? rowsOf(ONNX_EXEMPLAR_DOT) : null;
+  const outputs = vectors.map((_, i) => ({
+    logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(exemplarDot ? { exemplarDot: exemplarDot(i) } : {}),
+  }));
   // Every route that answers with scores (predict, evaluate, the demo) comes through here: the outputs are checked
   // before they are scored, the scores before they are served.
   requireFinite(outputs, x, d, bundle.id);

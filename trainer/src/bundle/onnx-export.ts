@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS } from '../../../shared/src/index.js';
+import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS, type ExemplarTable } from '../../../shared/src/index.js';
 import { assertMlpShapes } from '../model/forward.js';
 import type { BundleNetworks, MlpWeights } from '../model/weights.js';
 
@@ -16,6 +16,11 @@ export const ONNX_BATCH_DIM = 'N';
 export interface OnnxExportOptions {
   producerVersion?: string;
   docString?: string;
+  /**
+   * The bundle's exemplars (memorization.json, unit rows): written into the graph as an initializer with the output
+   * `exemplar_dot` = embedding · Eᵀ, so the nearest-exemplar search runs in the same `session.run` (ONNX_EXEMPLAR_DOT).
+   */
+  exemplars?: Pick<ExemplarTable, 'count' | 'dim' | 'embeddings'>;
 }
 
 /** Float32 values as little-endian bytes (TensorProto.raw_data is always little-endian). */
@@ -81,7 +86,7 @@ function appendMlp(parts: GraphParts, net: MlpWeights, prefix: string, input: st
  * Builds the bundle's single ONNX graph (opset 13): input `x` float32 [N, D]; outputs `logits` [N, K] (served model),
  * `embedding` [N, E] (served model's last hidden activation, Identity(x) for a linear model), `twin_a` and `twin_b`
  * [N, K] (the XRM twins' logits). All three networks read the same `x`. Weights are stored as little-endian float32
- * raw_data initializers named `served_*`, `twin_a_*`, `twin_b_*`.
+ * raw_data initializers named `served_*`, `twin_a_*`, `twin_b_*`; with `opts.exemplars`, a fifth output `exemplar_dot`.
  * Throws an Error when a network's layers don't match its architecture, or when the twins' input dim or class count
  * differs from the served model's.
  * @returns the serialized ModelProto.
@@ -100,6 +105,16 @@ export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions =
   appendMlp(parts, nets.served, 'served_', ONNX_INPUT, ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding);
   appendMlp(parts, nets.twinA, 'twin_a_', ONNX_INPUT, ONNX_OUTPUTS.twinA);
   appendMlp(parts, nets.twinB, 'twin_b_', ONNX_INPUT, ONNX_OUTPUTS.twinB);
+  const ex = opts.exemplars && opts.exemplars.count > 0 ? opts.exemplars : null;
+  if (ex) {
+    if (ex.dim !== E) throw new Error(`exemplars have dim ${ex.dim}, the served model's embedding is ${E}`);
+    if (ex.embeddings.length !== ex.count * ex.dim) throw new Error(`exemplar embeddings hold ${ex.embeddings.length} floats, expected ${ex.count}×${ex.dim}`);
+    // Stored transposed, [E, count], so the product is a plain MatMul from the embedding.
+    const t = new Float32Array(ex.count * E);
+    for (let i = 0; i < ex.count; i++) for (let j = 0; j < E; j++) t[j * ex.count + i] = ex.embeddings[i * E + j];
+    parts.initializers.push({ name: 'exemplars_t', dataType: onnx.TensorProto.DataType.FLOAT, dims: [E, ex.count], rawData: float32LE(t) });
+    parts.nodes.push({ name: 'exemplar_matmul', opType: 'MatMul', domain: '', input: [ONNX_OUTPUTS.embedding, 'exemplars_t'], output: [ONNX_EXEMPLAR_DOT] });
+  }
 
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
@@ -117,6 +132,7 @@ export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions =
         floatTensorInfo(ONNX_OUTPUTS.embedding, E),
         floatTensorInfo(ONNX_OUTPUTS.twinA, K),
         floatTensorInfo(ONNX_OUTPUTS.twinB, K),
+        ...(ex ? [floatTensorInfo(ONNX_EXEMPLAR_DOT, ex.count)] : []),
       ],
     },
   });

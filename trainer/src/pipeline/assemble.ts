@@ -97,7 +97,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         },
         publish: o.publish,
       },
-      model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}` }),
+      model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}`, exemplars: tables.exemplars }),
       memorization: index,
       samples: o.samples,
     },
