@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
-import { BUNDLE_FILES, HealthResponse, ModelDetailResponse, PredictResponse, quantiles } from '../shared/src/index.js';
+import { BUNDLE_FILES, HealthResponse, ModelDetailResponse, PredictResponse, quantiles } from '#shared';
 import { RELEASE_GRACE_MS } from '../worker/src/bundle/release-grace.js';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
 import { WRANGLER_ENV } from '../tests/e2e/wrangler-dev.js';

@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { quantiles } from '../shared/src/index.js';
+import { quantiles } from '#shared';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
 import { exportBundleOnnx } from '../trainer/src/bundle/onnx-export.js';
 import { serveDirect } from '../scripts/reliability/fixture-worker.js';

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '../shared/src/index.js';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
 import { createOrtSession, ort } from '../trainer/src/model/ort-node.js';
 
 const { values: args } = parseArgs({

@@ -7,7 +7,7 @@ import path from 'node:path';
 import {
   ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, bundleTables, contentHash, neighbourMemorization, preprocess, quantiles, scoreRow,
   sha256Hex, verifyBundle, type BundleGraph,
-} from '../shared/src/index.js';
+} from '#shared';
 import { readBundle } from '../trainer/src/bundle/read.js';
 import { createOrtSession, ort } from '../trainer/src/model/ort-node.js';
 

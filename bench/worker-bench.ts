@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Manifest, Samples, quantiles } from '../shared/src/index.js';
+import { Manifest, Samples, quantiles } from '#shared';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
 import { dryRunSize, startWranglerDev, type DevServer } from '../tests/e2e/wrangler-dev.js';
 

@@ -1,4 +1,4 @@
-import { MAX_BATCH, MAX_BODY_BYTES } from '../../shared/src/index.js';
+import { MAX_BATCH, MAX_BODY_BYTES } from '#shared';
 
 /** One input to score: its raw vector, and for /v1/evaluate its label and (optional) true group. */
 export interface ScoreRow {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import {
   ErrorResponse, EvaluateRequest, EvaluateResponse, ModelDetailResponse, ModelsResponse, PredictRequest, PredictResponse,
   mergeEvaluations, summarizeEvaluation, type EvaluationStats, type EvaluationSummary,
-} from '../../shared/src/index.js';
+} from '#shared';
 import { batchBody, batches, inFlight, serverLimits, type Batch, type ScoreRow } from './batches.js';
 import { DEFAULT_RETRY, withRetries, type RetryEvent, type RetryPolicy } from './retry.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PredictResponse } from '../../shared/src/index.js';
+import { PredictResponse } from '#shared';
 import { CLASS_NAMES, FEATURE_CLASS_NAMES, FEATURE_GROUP_NAMES, FEATURE_INTERVENTION, FEATURE_NAMES, makeFixtureBundle } from '../fixtures/bundle/make-bundle.js';
 import { startWranglerDev, type DevServer } from './wrangler-dev.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bundlePublish, defaultPublish } from '../../shared/src/index.js';
+import { bundlePublish, defaultPublish } from '#shared';
 
 describe('what the public demo may show of a bundle', () => {
   it('defaults to published for the built-in data and to unpublished for a user\'s own', () => {

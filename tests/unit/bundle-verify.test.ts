@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   BUNDLE_FILES, BundleRefused, ONNX_OUTPUTS, float32ToBase64, verifyBundle, type BundleGraph, type GraphOutput, type Manifest,
-} from '../../shared/src/index.js';
+} from '#shared';
 import { fixtureContents } from './helpers/fixture-bundle.js';
 
 const sha256 = async (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

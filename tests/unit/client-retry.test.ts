@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batches, serverLimits } from '../../client/src/batches.js';
 import { ApiCallError, MatEdgeClient } from '../../client/src/client.js';
 import { backoffMs, retryAfterMs, type RetryEvent } from '../../client/src/retry.js';
-import { MAX_BATCH, MAX_BODY_BYTES, type Prediction } from '../../shared/src/index.js';
+import { MAX_BATCH, MAX_BODY_BYTES, type Prediction } from '#shared';
 
 const prediction = (label: number): Prediction => ({
   label, class_name: `c${label}`, probabilities: [0.5, 0.5],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterfactualScores, decodeProbe, float32ToBase64, normalCdf, probeMarginChange, sigmoid } from '../../shared/src/index.js';
+import { counterfactualScores, decodeProbe, float32ToBase64, normalCdf, probeMarginChange, sigmoid } from '#shared';
 import { fitRidgeProbe, marginChanges, ridgeSolve } from '../../trainer/src/pipeline/counterfactual-probe.js';
 import type { SplitOutputs } from '../../trainer/src/pipeline/outputs.js';
 

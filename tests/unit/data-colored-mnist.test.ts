@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputSpec } from '../../shared/src/index.js';
+import { InputSpec } from '#shared';
 import { buildColoredMnist, COLORED_MNIST_VARIANTS, swapColour } from '../../trainer/src/data/colored-mnist.js';
 import { loadMnist } from '../../trainer/src/data/mnist.js';
 import { row, type Dataset, type Split } from '../../trainer/src/data/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputSpec } from '../../shared/src/index.js';
+import { InputSpec } from '#shared';
 import { buildSynthetic } from '../../trainer/src/data/synthetic.js';
 import { row, type Split } from '../../trainer/src/data/types.js';
 

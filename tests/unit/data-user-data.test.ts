@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputSpec } from '../../shared/src/index.js';
+import { InputSpec } from '#shared';
 import { loadDataset, type Dataset, type DataSpecInput } from '../../trainer/src/data/index.js';
 
 const FIXTURES = 'tests/fixtures/data';

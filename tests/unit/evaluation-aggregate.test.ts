@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   SCORE_BINS, emptyHistogram, addToHistogram, evaluateInputs, flagReasons, groupedAccuracy, histogramQuantile, mergeEvaluations,
   quantiles, summarizeEvaluation, addPartial, exactTotal, type EvaluatedInput, type Prediction,
-} from '../../shared/src/index.js';
+} from '#shared';
 
 const CLASSES = ['a', 'b'];
 const GROUPS = ['a·red', 'a·green', 'b·red', 'b·green'];

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BundleRefused, ONNX_EXEMPLAR_DOT, ONNX_INPUT, bundleTables, l2Normalize, neighbourMemorization, preprocess, scoreRow, verifyGraph, type Manifest,
-} from '../../shared/src/index.js';
+} from '#shared';
 import { exportBundleOnnx } from '../../trainer/src/bundle/onnx-export.js';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { createOrtSession, ort, runAll } from '../../trainer/src/model/ort-node.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalFloat32, contentHash, sha256Hex } from '../../shared/src/index.js';
+import { canonicalFloat32, contentHash, sha256Hex } from '#shared';
 
 describe('membership hash on canonical values', () => {
   it('-0 and 0 give one key, also for a negative that rounds to -0 in float32', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupedAccuracy, inferredGroupId } from '../../shared/src/metrics.js';
+import { groupedAccuracy, inferredGroupId } from '#shared';
 
 describe('groupedAccuracy (docs/method.md §2.7)', () => {
   it('average, per-group accuracy and worst group over non-empty groups', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileFromQuantiles, quantiles, quantileSorted } from '../../shared/src/math.js';
+import { percentileFromQuantiles, quantiles, quantileSorted } from '#shared';
 
 describe('quantiles (linear interpolation, numpy default)', () => {
   it('hand cases', () => {

@@ -9,7 +9,7 @@ import {
   shortcutPosterior,
   twinDisagreement,
   type ExemplarTable,
-} from '../../shared/src/scores.js';
+} from '#shared';
 
 const cal = (tau: number, matrix: number[][]) => ({ tau, matrix, classPriors: matrix.map(() => 1 / matrix.length), epsilon: 1e-6 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   QUANTILE_LEVELS, decodeExemplars, float32ToBase64, neighbourMemorization, quantiles, scoreRow, servingTables, softmax,
   type Manifest, type OutputRow, type ScoreCalibration,
-} from '../../shared/src/index.js';
+} from '#shared';
 import { scoreCalibration, scoreRows } from '../../trainer/src/pipeline/calibrate.js';
 import type { SplitOutputs } from '../../trainer/src/pipeline/outputs.js';
 

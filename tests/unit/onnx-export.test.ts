@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT_NAMES, ONNX_OUTPUTS } from '../../shared/src/index.js';
+import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT_NAMES, ONNX_OUTPUTS } from '#shared';
 import { ONNX_BATCH_DIM, ONNX_IR_VERSION, exportBundleOnnx } from '../../trainer/src/bundle/onnx-export.js';
 import { forwardMlp } from '../../trainer/src/model/forward.js';
 import { createOrtSession, runAll } from '../../trainer/src/model/ort-node.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { html, raw } from 'hono/html';
 import { describe, expect, it } from 'vitest';
-import { QUANTILE_LEVELS, groupedAccuracy, inferredGroupNames, type GroupMetric } from '../../shared/src/index.js';
+import { QUANTILE_LEVELS, groupedAccuracy, inferredGroupNames, type GroupMetric } from '#shared';
 import { RandomState } from '../../trainer/src/random.js';
 import { ReportData, type AlgorithmRun, type CurvePoint } from '../../trainer/src/report/data.js';
 import { groupHistograms, uniformBinEdges } from '../../trainer/src/report/histogram.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '#shared';
 import { firstPassIssues, scanJsonText } from '../../worker/src/first-pass.js';
 
 describe('scanJsonText: bounds checked on the raw text, before JSON.parse', () => {

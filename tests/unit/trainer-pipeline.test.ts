@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUANTILE_LEVELS, decodeProbe, quantiles } from '../../shared/src/index.js';
+import { QUANTILE_LEVELS, decodeProbe, quantiles } from '#shared';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
 import { evaluateBundle, type EvaluateResult } from '../../trainer/src/cli/evaluate-command.js';
 import { renderBundleReport } from '../../trainer/src/cli/report-command.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HealthResponse, ModelDetailResponse, ModelsResponse, PredictResponse, base64ToBytes } from '../../shared/src/index.js';
+import { HealthResponse, ModelDetailResponse, ModelsResponse, PredictResponse, base64ToBytes } from '#shared';
 import { RELEASE_GRACE_MS, releaseRetired, retiredCount } from '../../worker/src/bundle/retire.js';
 import { SOURCES, call, env, expectError, fixture, seedR2 } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ModelDetailResponse, PredictResponse, base64ToBytes, type Prediction } from '../../shared/src/index.js';
+import { ModelDetailResponse, PredictResponse, base64ToBytes, type Prediction } from '#shared';
 import {
   FEATURE_CLASS_NAMES, FEATURE_GROUP_NAMES, FEATURE_INTERVENTION, FEATURE_NAMES,
 } from '../fixtures/bundle/names.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ErrorResponse, MAX_BATCH, MAX_BODY_BYTES } from '../../shared/src/index.js';
+import { ErrorResponse, MAX_BATCH, MAX_BODY_BYTES } from '#shared';
 import { call, expectError, fixture, seedR2 } from './helpers.js';
 
 beforeAll(seedR2);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EvaluateResponse, ModelDetailResponse, exactTotal, mergeAllEvaluations, summarizeEvaluation, type EvaluationStats,
-} from '../../shared/src/index.js';
+} from '#shared';
 import { call, fixture, seedR2 } from './helpers.js';
 
 beforeAll(seedR2);

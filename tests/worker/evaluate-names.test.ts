@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EvaluateResponse, MAX_NAME_LENGTH } from '../../shared/src/index.js';
+import { EvaluateResponse, MAX_NAME_LENGTH } from '#shared';
 import { CLASS_NAMES, FEATURE_CLASS_NAMES, FEATURE_GROUP_NAMES, GROUP_NAMES } from '../fixtures/bundle/names.js';
 import { call, expectError, fixture, seedR2 } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { Prediction } from '../../shared/src/index.js';
+import type { Prediction } from '#shared';
 
 /** What the Node-side global setup hands to the tests running inside workerd (`inject('fixture')`). */
 export interface WorkerFixture {

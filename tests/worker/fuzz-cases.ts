@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { z } from 'zod';
-import { ErrorResponse, MAX_BATCH, MAX_BODY_BYTES } from '../../shared/src/index.js';
+import { ErrorResponse, MAX_BATCH, MAX_BODY_BYTES } from '#shared';
 
 export interface FuzzCase {
   family: string;

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { BUNDLE_FILES, contentHash, preprocess, scoreRow, bundleTables, MemorizationIndex, type Manifest } from '../../shared/src/index.js';
+import { BUNDLE_FILES, contentHash, preprocess, scoreRow, bundleTables, MemorizationIndex, type Manifest } from '#shared';
 import { forwardMlp } from '../../trainer/src/model/forward.js';
 import { createOrtSession, runAll } from '../../trainer/src/model/ort-node.js';
 import { RandomState } from '../../trainer/src/random.js';

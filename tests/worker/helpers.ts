@@ -1,6 +1,6 @@
 import { env as runtimeEnv } from 'cloudflare:workers';
 import { expect, inject } from 'vitest';
-import { base64ToBytes } from '../../shared/src/index.js';
+import { base64ToBytes } from '#shared';
 import type { Env } from '../../worker/src/env.js';
 import worker from '../../worker/src/index.js';
 import { TEST_KEYS } from './fixture.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EvaluateResponse, MAX_BATCH, PredictResponse, QUANTILE_LEVELS, percentileFromQuantiles, quantiles } from '../../shared/src/index.js';
+import { EvaluateResponse, MAX_BATCH, PredictResponse, QUANTILE_LEVELS, percentileFromQuantiles, quantiles } from '#shared';
 import { SOURCES, call, expectClose, fixture, seedR2 } from './helpers.js';
 
 beforeAll(seedR2);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_INPUT_DIM, PredictResponse } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, PredictResponse } from '#shared';
 import { worstBodies } from './fuzz-cases.js';
 import { call, expectError, fixture, seedR2 } from './helpers.js';
 

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import type { ErrorResponse } from '../../shared/src/index.js';
+import type { ErrorResponse } from '#shared';
 
 type ErrorCode = ErrorResponse['error']['code'];
 export type Issue = { path: (string | number)[]; message: string };

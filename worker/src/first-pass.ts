@@ -1,5 +1,5 @@
 /** The first pass over a request body: cheap checks, bounded work, before `JSON.parse` and before zod. */
-import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '../../shared/src/index.js';
+import { MAX_INPUT_DIM, MAX_NAME_LENGTH } from '#shared';
 import { MAX_ISSUES, type Issue } from './errors.js';
 
 /** What the first pass holds a body to: batch size, and row length (exactly `dim` where the model is known). */

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { MAX_BATCH, MAX_BODY_BYTES } from '../../shared/src/index.js';
+import { MAX_BATCH, MAX_BODY_BYTES } from '#shared';
 import { requireApiKey } from './auth.js';
 import type { AppEnv } from './env.js';
 import { ApiError, notFound, onError, validationHook } from './errors.js';

@@ -1,6 +1,6 @@
 import {
   ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
-} from '../../shared/src/index.js';
+} from '#shared';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
 import { requireFinite } from './finite.js';

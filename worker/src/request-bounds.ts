@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { MAX_BATCH, MAX_INPUT_DIM } from '../../shared/src/index.js';
+import { MAX_BATCH, MAX_INPUT_DIM } from '#shared';
 import { bundleState } from './bundle/registry.js';
 import { requireConfig, type AppEnv } from './env.js';
 import { invalid, type Issue } from './errors.js';

@@ -1,4 +1,4 @@
-import { BUNDLE_FORMAT_VERSION, QUANTILE_LEVELS } from '../../../shared/src/index.js';
+import { BUNDLE_FORMAT_VERSION, QUANTILE_LEVELS } from '#shared';
 import type { BundleContents } from '../../../trainer/src/bundle/write.js';
 
 export interface FixtureOptions {

@@ -1,4 +1,4 @@
-import { heldOutPosterior, SHIFT_EPSILON, softmax } from '../../../shared/src/index.js';
+import { heldOutPosterior, SHIFT_EPSILON, softmax } from '#shared';
 
 /**
  * Calibration matrix C[k][c] = p(y = c | y_ho = k) over the whole training set (docs/method.md §2.2 steps 1–3):

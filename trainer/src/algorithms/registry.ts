@@ -1,4 +1,4 @@
-import type { Hparams } from '../../../shared/src/index.js';
+import type { Hparams } from '#shared';
 import { RandomState } from '../random.js';
 import { createErm } from './erm.js';
 import { createGroupDro } from './group-dro.js';

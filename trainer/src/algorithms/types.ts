@@ -1,4 +1,4 @@
-import type { Architecture, Hparams } from '../../../shared/src/index.js';
+import type { Architecture, Hparams } from '#shared';
 import type { tf } from '../backend.js';
 import type { Dataset } from '../data/types.js';
 import type { InitScheme, Mlp } from '../model/mlp.js';

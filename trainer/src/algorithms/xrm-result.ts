@@ -1,4 +1,4 @@
-import type { Hparams } from '../../../shared/src/index.js';
+import type { Hparams } from '#shared';
 import type { MlpWeights } from '../model/weights.js';
 
 /** What one XRM run (docs/method.md §1) hands to MAT, to model selection and to the bundle. */

@@ -1,4 +1,4 @@
-import { argmax, crossMistake, softmax } from '../../../shared/src/index.js';
+import { argmax, crossMistake, softmax } from '#shared';
 import { tf } from '../backend.js';
 import type { Split } from '../data/types.js';
 import { forwardSplit } from '../train/forward.js';

@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS, type ExemplarTable } from '../../../shared/src/index.js';
+import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS, type ExemplarTable } from '#shared';
 import { assertMlpShapes } from '../model/forward.js';
 import type { BundleNetworks, MlpWeights } from '../model/weights.js';
 

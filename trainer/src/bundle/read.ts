@@ -4,7 +4,7 @@ import path from 'node:path';
 import {
   BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
   type MemorizationIndex, type Samples,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { createOrtSession, ort } from '../model/ort-node.js';
 
 /** A bundle folder that must not be used; `file` is the bundle file at fault, the message says why. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BUNDLE_FILES } from '../../../shared/src/index.js';
+import { BUNDLE_FILES } from '#shared';
 
 /** Training would replace a bundle that was trained on other data. */
 export class BundleReplaceRefused extends Error {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BUNDLE_FILES, Manifest, MemorizationIndex, Samples, type FileEntry } from '../../../shared/src/index.js';
+import { BUNDLE_FILES, Manifest, MemorizationIndex, Samples, type FileEntry } from '#shared';
 import { writeFolderAtomic } from './atomic.js';
 
 export interface BundleContents {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import {
   addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
   Thresholds, type EvaluationSummary, type GroupedAccuracy,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import { readBundleTable } from '../data/bundle-table.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';

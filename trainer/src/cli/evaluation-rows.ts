@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
-import type { Prediction } from '../../../shared/src/index.js';
+import type { Prediction } from '#shared';
 
 /** One scored input as `mat-edge evaluate --out` writes it: flat, one field per value, so CSV and JSONL agree. */
 export type EvaluationRow = Record<string, string | number | boolean | null>;

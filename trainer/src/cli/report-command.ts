@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { BUNDLE_FILES } from '../../../shared/src/index.js';
+import { BUNDLE_FILES } from '#shared';
 import { BundleReadError, readBundle } from '../bundle/read.js';
 import { ReportData } from '../report/data.js';
 import { renderReport } from '../report/html.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EvaluationMerge, MatEdgeClient, type Flagged } from '../../../client/src/client.js';
-import { MAX_BATCH, type Manifest } from '../../../shared/src/index.js';
+import { MAX_BATCH, type Manifest } from '#shared';
 import { openScoreFile, type ScoreColumns } from '../data/score-rows.js';
 import { formatEvaluation, type EvaluateResult } from './evaluate-command.js';
 import { predictionFields, RowWriter } from './evaluation-rows.js';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../shared/src/index.js';
+import type { Manifest } from '#shared';
 import { attributeGroupName } from './categories.js';
 import type { ColumnRoles } from './columns.js';
 import { DataValidationError } from './errors.js';

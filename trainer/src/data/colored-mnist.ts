@@ -1,4 +1,4 @@
-import type { InputSpec } from '../../../shared/src/index.js';
+import type { InputSpec } from '#shared';
 import { RandomState } from '../random.js';
 import { headSplit } from './head.js';
 import { loadMnist, type LabelledImages, type MnistSource } from './mnist.js';

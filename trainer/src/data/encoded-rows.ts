@@ -1,4 +1,4 @@
-import { preprocess } from '../../../shared/src/index.js';
+import { preprocess } from '#shared';
 import type { Standardization } from './standardize.js';
 import type { Split } from './types.js';
 

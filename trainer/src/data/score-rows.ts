@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../shared/src/index.js';
+import type { Manifest } from '#shared';
 import type { ScoreRow } from '../../../client/src/batches.js';
 import { attributeGroupName } from './categories.js';
 import { parseCategory, readFeature } from './cells.js';

@@ -1,4 +1,4 @@
-import type { Preprocessing } from '../../../shared/src/index.js';
+import type { Preprocessing } from '#shared';
 
 export type Standardization = Extract<Preprocessing, { type: 'standardize' }>;
 

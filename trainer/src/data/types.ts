@@ -1,4 +1,4 @@
-import type { InputSpec } from '../../../shared/src/index.js';
+import type { InputSpec } from '#shared';
 import type { FeatureChoice } from './columns.js';
 
 /** One split held in memory: row-major features and per-example annotations. */

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { InputSpec } from '../../../shared/src/index.js';
+import type { InputSpec } from '#shared';
 import { attributeGroupName, recode, sortedCategories } from './categories.js';
 import { partitionRows, standardizedSplit, type EncodedRows } from './encoded-rows.js';
 import { DataValidationError } from './errors.js';

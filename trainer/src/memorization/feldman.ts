@@ -1,4 +1,4 @@
-import { softmax } from '../../../shared/src/index.js';
+import { softmax } from '#shared';
 import type { RandomState } from '../random.js';
 
 /**

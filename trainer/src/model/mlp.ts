@@ -1,4 +1,4 @@
-import type { Architecture } from '../../../shared/src/index.js';
+import type { Architecture } from '#shared';
 import { tf } from '../backend.js';
 import type { RandomState } from '../random.js';
 import { dense } from './dense.js';

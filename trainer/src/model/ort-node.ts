@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '../../../shared/src/index.js';
+import { ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
 
 export { ort };
 

@@ -1,4 +1,4 @@
-import type { Architecture } from '../../../shared/src/index.js';
+import type { Architecture } from '#shared';
 
 /** One dense layer, y = x·W + b, W stored [inDim × outDim] row-major. */
 export interface DenseLayer {

@@ -1,6 +1,6 @@
 import {
   BUNDLE_FORMAT_VERSION, decodeExemplars, servingTables, inferredGroupNames, type Calibration, type Publish, type Samples,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
 import { exportBundleOnnx } from '../bundle/onnx-export.js';

@@ -1,6 +1,6 @@
 import {
   QUANTILE_LEVELS, quantiles, relianceBucket, rowEstimates, type Calibration, type CounterfactualProbe, type ScoreCalibration, type ServingTables,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { outputRow, type SplitOutputs } from './outputs.js';
 
 export const RELIANCE_BUCKET_EDGES = [0.25, 0.5, 0.75, 1];

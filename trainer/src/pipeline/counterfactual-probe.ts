@@ -1,6 +1,6 @@
 import {
   float32ToBase64, probeFeatures, probeMarginChange, shortcutPosterior, type Calibration, type CounterfactualProbe,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import type { Dataset } from '../data/types.js';
 import type { BundleNetworks } from '../model/weights.js';
 import { counterfactualSplit, outputRow, splitOutputs, type SplitOutputs } from './outputs.js';

@@ -1,4 +1,4 @@
-import { contentHash, float32ToBase64, bytesToBase64, l2Normalize, BUNDLE_FORMAT_VERSION, type MemorizationIndex } from '../../../shared/src/index.js';
+import { contentHash, float32ToBase64, bytesToBase64, l2Normalize, BUNDLE_FORMAT_VERSION, type MemorizationIndex } from '#shared';
 import type { Dataset } from '../data/types.js';
 
 import type { RandomState } from '../random.js';

@@ -3,7 +3,7 @@ import { Mlp } from '../model/mlp.js';
 import type { BundleOutputs } from '../model/ort-node.js';
 import type { BundleNetworks } from '../model/weights.js';
 import { forwardSplit } from '../train/forward.js';
-import { preprocess, type OutputRow } from '../../../shared/src/index.js';
+import { preprocess, type OutputRow } from '#shared';
 
 /** The four ONNX outputs over a whole split, computed with tfjs (equal to the exported graph within 1e-5). */
 export interface SplitOutputs extends BundleOutputs {

@@ -1,4 +1,4 @@
-import { inferredGroupNames, softmax, argmax } from '../../../shared/src/index.js';
+import { inferredGroupNames, softmax, argmax } from '#shared';
 import type { Dataset } from '../data/types.js';
 import { groupHistograms, uniformBinEdges } from '../report/histogram.js';
 import type { AlgorithmRun, MemorizationHistograms, ReliabilityBin, XrmSummary } from '../report/data.js';

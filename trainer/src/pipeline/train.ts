@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
   BUNDLE_FORMAT_VERSION, defaultPublish, inferredGroupNames, type Manifest, type Samples,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
 import type { TrainingProfile } from '../algorithms/types.js';

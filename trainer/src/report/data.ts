@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GroupMetric, Hparams, ScoreCalibration } from '../../../shared/src/index.js';
+import { GroupMetric, Hparams, ScoreCalibration } from '#shared';
 
 /**
  * Everything report.html shows, written beside it as report.json so that the numbers behind every

@@ -1,4 +1,4 @@
-import type { ScoreCalibration } from '../../../shared/src/index.js';
+import type { ScoreCalibration } from '#shared';
 import type { AlgorithmRun, MemorizationHistograms, ReportData, SelectionMetric, ValidationCheck, XrmSummary } from './data.js';
 import { count, fixed, hparamsText, percent } from './format.js';
 import { html } from 'hono/html';

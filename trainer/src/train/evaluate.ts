@@ -1,4 +1,4 @@
-import { groupedAccuracy, inferredGroupId, inferredGroupNames, type GroupedAccuracy, type SplitMetrics } from '../../../shared/src/index.js';
+import { groupedAccuracy, inferredGroupId, inferredGroupNames, type GroupedAccuracy, type SplitMetrics } from '#shared';
 import type { Dataset, Split } from '../data/types.js';
 import type { Mlp } from '../model/mlp.js';
 import { argmaxRows, forwardSplit } from './forward.js';

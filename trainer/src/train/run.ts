@@ -1,4 +1,4 @@
-import type { Hparams } from '../../../shared/src/index.js';
+import type { Hparams } from '#shared';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { AlgorithmContext, TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';

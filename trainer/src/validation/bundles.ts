@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Manifest } from '../../../shared/src/index.js';
+import type { Manifest } from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import type { Split } from '../data/types.js';
 import { runAll, type ort } from '../model/ort-node.js';

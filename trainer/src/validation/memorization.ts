@@ -1,6 +1,6 @@
 import {
   exemplarsByLabel, l2Normalize, labelledMemorization, neighbourMemorization, softmax, type ExemplarTable, type Hparams,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
 import type { Dataset } from '../data/types.js';

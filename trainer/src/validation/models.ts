@@ -1,4 +1,4 @@
-import type { Calibration, Hparams } from '../../../shared/src/index.js';
+import type { Calibration, Hparams } from '#shared';
 import { calibrationMatrix, classPriors } from '../algorithms/mat-shift.js';
 import { ALGORITHMS } from '../algorithms/registry.js';
 import type { TrainingProfile } from '../algorithms/types.js';

@@ -1,7 +1,7 @@
 import {
   argmax, crossMistake, decodeExemplars, servingTables, softmax, spuriousScores, type Calibration, type CounterfactualProbe,
   type ScoreCalibration,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import type { Dataset } from '../data/types.js';
 import { scoreCalibration, scoreRows, type RowScores } from '../pipeline/calibrate.js';
 import { outputRow, type SplitOutputs } from '../pipeline/outputs.js';

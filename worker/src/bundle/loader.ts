@@ -1,6 +1,6 @@
 import {
   BundleRefused, ONNX_INPUT, sha256Hex, verifyBundle, type BundleGraph, type Manifest, type Samples, type ServingTables,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { createSession, ort } from '../ort-session.js';
 import type { BundleSource } from './source.js';
 

@@ -1,4 +1,4 @@
-import { BUNDLE_FILES } from '../../../shared/src/index.js';
+import { BUNDLE_FILES } from '#shared';
 import type { Env, WorkerConfig } from '../env.js';
 import { ApiError } from '../errors.js';
 import { BundleRefused, loadBundle, type LoadedBundle } from './loader.js';

@@ -1,4 +1,4 @@
-import type { InputSpec } from '../../../shared/src/index.js';
+import type { InputSpec } from '#shared';
 
 /**
  * The shortcut a bundle declares: the annotated attribute column it suspects (`dataset.columns.attribute`; a group

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MemorizationBlock, Prediction } from '../../../shared/src/index.js';
+import { MemorizationBlock, Prediction } from '#shared';
 
 /** Inputs per demo call: the drawn digit and its colour-swapped twins. */
 export const MAX_DEMO_INPUTS = 4;

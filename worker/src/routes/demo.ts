@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, Next } from 'hono';
 import { cors } from 'hono/cors';
-import { bundlePublish, bytesToBase64, type InputSpec, type Prediction } from '../../../shared/src/index.js';
+import { bundlePublish, bytesToBase64, type InputSpec, type Prediction } from '#shared';
 import type { LoadedBundle } from '../bundle/loader.js';
 import { bundleState } from '../bundle/registry.js';
 import { readConfig, type AppEnv, type Env, type WorkerConfig } from '../env.js';

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import {
   EvaluateRequest, EvaluateResponse, MAX_BATCH, evaluateInputs, flagReasons, summarizeEvaluation, type NameOrIndex,
-} from '../../../shared/src/index.js';
+} from '#shared';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
 import { MAX_ISSUES, invalid, type Issue } from '../errors.js';

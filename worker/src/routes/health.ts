@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { HealthResponse, type ServingStatus } from '../../../shared/src/index.js';
+import { HealthResponse, type ServingStatus } from '#shared';
 import { bundleState, type BundleState } from '../bundle/registry.js';
 import { readConfig, type AppEnv } from '../env.js';
 import { json } from './openapi.js';

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { ModelDetailResponse, ModelsResponse, type Manifest } from '../../../shared/src/index.js';
+import { ModelDetailResponse, ModelsResponse, type Manifest } from '#shared';
 import { bundleState } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
 import { ApiError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { ErrorResponse } from '../../../shared/src/index.js';
+import { ErrorResponse } from '#shared';
 
 const descriptions = {
   400: 'Invalid request: the issues name the offending paths.',

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { MAX_BATCH, PredictRequest, PredictResponse } from '../../../shared/src/index.js';
+import { MAX_BATCH, PredictRequest, PredictResponse } from '#shared';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
 import { inputVectors, predictVectors } from '../inference.js';

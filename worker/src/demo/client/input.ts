@@ -4,7 +4,7 @@
  * model's resolution of which every second row and column is kept (like Colored MNIST's 14×14 from 28×28), then put
  * into one colour channel of the channel-major layout (index = c·H·W + r·W + col).
  */
-import type { InputSpec } from '../../../../shared/src/manifest.js';
+import type { InputSpec } from '#shared';
 
 /** An image model's input grid: channels × height × width, values in [lo, hi]. */
 export interface ImageGrid {

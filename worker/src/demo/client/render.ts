@@ -1,5 +1,5 @@
 /** One model card: answer, probabilities, gauges, the colour check, a plain-language reading, nearest exemplars. */
-import { base64ToBytes } from '../../../../shared/src/base64.js';
+import { base64ToBytes } from '#shared/base64';
 import type { ServedDemoModel } from '../config.js';
 import type { DemoModelResult, DemoPrediction, DemoUnavailable } from '../schema.js';
 import { paint } from './draw.js';
