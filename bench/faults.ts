@@ -6,45 +6,19 @@
  * of every file (what the registry compares) against reading and re-hashing the files.
  */
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Miniflare } from 'miniflare';
 import { BUNDLE_FILES, HealthResponse, ModelDetailResponse, PredictResponse, quantiles } from '#shared';
 import { RELEASE_GRACE_MS } from '../worker/src/bundle/release-grace.js';
 import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
-import { WRANGLER_ENV } from '../tests/e2e/wrangler-dev.js';
+import { buildDeployedWorker, startDirectWorker, type Bucket } from '../scripts/reliability/direct-worker.js';
 
 const ID = 'fixture-mat', PREFIX = 'releases/fixture-mat';
 const KEY = `faults-${Math.random().toString(36).slice(2)}`;
 const CONNECTIONS = 8, LOAD_BEFORE_MS = 1500, LOAD_AFTER_MS = 2500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Files = Record<string, Uint8Array>;
-
-/** The deployable worker: `wrangler deploy --dry-run --outdir` (bundled JS + the ORT wasm module). */
-async function buildWorker(work: string): Promise<string> {
-  const dist = path.join(work, 'dist'), assets = path.join(work, 'empty-assets');
-  await mkdir(assets);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(path.resolve('node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', dist, '--assets', assets],
-      { env: { ...process.env, ...WRANGLER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`wrangler deploy --dry-run exited ${code}:\n${out}`))));
-  });
-  return dist;
-}
-
-/** The R2 calls this script makes (Miniflare's own type needs @cloudflare/workers-types). */
-interface Bucket {
-  put(key: string, value: Uint8Array | string): Promise<unknown>;
-  delete(key: string): Promise<void>;
-  head(key: string): Promise<unknown>;
-  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
-}
 
 interface Worker {
   url: string;
@@ -54,28 +28,15 @@ interface Worker {
   stop(): Promise<void>;
 }
 
-async function startWorker(dist: string, compatibilityDate: string, ttlSeconds = 0): Promise<Worker> {
-  const mf = new Miniflare({
-    // Listed by hand: Miniflare cannot follow the dynamic import() in ORT's glue (never taken in workerd).
-    modulesRoot: dist,
-    modules: [
-      { type: 'ESModule', path: path.join(dist, 'index.js') },
-      ...(await readdir(dist)).filter((f) => f.endsWith('.wasm')).map((f) => ({ type: 'CompiledWasm' as const, path: path.join(dist, f) })),
-    ],
-    compatibilityDate,
-    r2Buckets: ['BUNDLES'],
-    bindings: { MODELS: `${ID}=${PREFIX}`, ACTIVE_MODEL: ID, BUNDLE_SOURCE: 'r2', BUNDLE_TTL_SECONDS: String(ttlSeconds), API_KEYS: KEY },
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = (await mf.ready).toString().replace(/\/$/, '');
-  const bucket = (await mf.getR2Bucket('BUNDLES')) as unknown as Bucket;
+/** A fresh worker in workerd (scripts/reliability/direct-worker.ts), model `ID` read from the R2 prefix `PREFIX`. */
+async function startWorker(dist: string, ttlSeconds = 0): Promise<Worker> {
+  const { url, bucket, dispose } = await startDirectWorker(dist, { MODELS: `${ID}=${PREFIX}`, ACTIVE_MODEL: ID, BUNDLE_TTL_SECONDS: String(ttlSeconds), API_KEYS: KEY });
   return {
     url,
     bucket,
     put: async (name, bytes) => void await bucket.put(`${PREFIX}/${name}`, typeof bytes === 'string' ? bytes : new Uint8Array(bytes)),
     remove: (name) => bucket.delete(`${PREFIX}/${name}`),
-    stop: () => mf.dispose(),
+    stop: dispose,
   };
 }
 
@@ -162,9 +123,7 @@ function rehashed(manifest: Uint8Array, version: string, name: string, bytes: Ui
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-faults-'));
   try {
-    const toml = await readFile('wrangler.toml', 'utf8');
-    const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)![1];
-    const dist = await buildWorker(work);
+    const dist = await buildDeployedWorker(work);
     const v1 = await makeFixtureBundle(path.join(work, 'v1'), { id: ID, version: '1.0.0', seed: 7 });
     const v2 = await makeFixtureBundle(path.join(work, 'v2'), { id: ID, version: '2.0.0', seed: 8 });
     const nan = await makeFixtureBundle(path.join(work, 'nan'), { id: ID, version: '2.0.0-nan', seed: 7, weights: 'nan' });
@@ -216,7 +175,7 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [];
     for (const f of faults) {
-      const w = await startWorker(dist, compatibilityDate);
+      const w = await startWorker(dist);
       try {
         let answers: Answer[];
         const refs = new Map<string, string>();
@@ -271,7 +230,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`| ${r.fault} | ${r.expected} | ${r.requests} | ${r.ok200} | ${r.failed} | ${r.versions} | ${r.nonFinite} | ${r.identical} | ${r.healthz} | ${r.reason.replace(/\|/g, '\\|')} | ${r.pass ? 'as expected' : '**NOT as expected**'} |`);
     console.log(`\n${CONNECTIONS} concurrent fetch loops on /v1/predict; the fault is applied ${LOAD_BEFORE_MS} ms in, the load goes on ${LOAD_AFTER_MS} ms after (the valid swap: ${RELEASE_GRACE_MS + 2000} ms, past the ${RELEASE_GRACE_MS} ms release grace of the replaced session). Fresh worker (Miniflare, wrangler's deploy build) per fault, BUNDLE_TTL_SECONDS 0.`);
 
-    await detectionCost(dist, compatibilityDate, v1.files, input);
+    await detectionCost(dist, v1.files, input);
     if (rows.some((r) => !r.pass)) process.exitCode = 1;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -283,7 +242,7 @@ async function main(): Promise<void> {
  * against reading and re-hashing every file; both from this process through Miniflare's R2 for the fixture bundle
  * and a 4 MiB model; plus /healthz in the worker with a check on every request (TTL 0) and with none (TTL 3600).
  */
-async function detectionCost(dist: string, compatibilityDate: string, files: Files, input: number[]): Promise<void> {
+async function detectionCost(dist: string, files: Files, input: number[]): Promise<void> {
   const median = (xs: number[]) => quantiles(xs, [0.5])[0];
   const time = async (n: number, f: () => Promise<unknown>) => {
     const t: number[] = [];
@@ -296,7 +255,7 @@ async function detectionCost(dist: string, compatibilityDate: string, files: Fil
   };
   const lines: string[] = [];
   for (const [label, set] of [['fixture bundle', files], ['fixture + 4 MiB model.onnx', { ...files, [BUNDLE_FILES.model]: new Uint8Array(4 << 20).fill(7) }]] as const) {
-    const w = await startWorker(dist, compatibilityDate);
+    const w = await startWorker(dist);
     try {
       for (const [name, bytes] of Object.entries(set)) await w.put(name, bytes);
       const names = Object.values(BUNDLE_FILES);
@@ -317,7 +276,7 @@ async function detectionCost(dist: string, compatibilityDate: string, files: Fil
 
   const healthz: string[] = [];
   for (const ttl of [0, 3600]) {
-    const w = await startWorker(dist, compatibilityDate, ttl);
+    const w = await startWorker(dist, ttl);
     try {
       for (const [name, bytes] of Object.entries(files)) await w.put(name, bytes);
       if ((await predict(w.url, input)).status !== 200) throw new Error('cost run: bundle not served');

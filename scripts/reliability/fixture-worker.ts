@@ -3,12 +3,12 @@
  * (tests/fixtures/bundle) served by `wrangler dev` (workerd), and the memory of its workerd process, read from
  * /proc (workerd has no `process.memoryUsage`; the isolate's heap is part of the process's resident set).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeFixtureBundle } from '../../tests/fixtures/bundle/make-bundle.js';
-import { WRANGLER_ENV, startWranglerDev } from '../../tests/e2e/wrangler-dev.js';
+import { buildDeployedWorker, startDirectWorker } from './direct-worker.js';
+import { startWranglerDev } from '../../tests/e2e/wrangler-dev.js';
 import type { FuzzContext } from '../../tests/worker/fuzz-cases.js';
 
 export const MODELS = ['fixture-mat', 'fixture-erm'];
@@ -76,42 +76,16 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-const COMPATIBILITY_DATE = '2026-04-01'; // wrangler.toml's
-
-/**
- * The worker straight in workerd through Miniflare, without wrangler dev's proxy layer: the upload `wrangler deploy
- * --dry-run` would make (the deployed code and wasm), the bundles put into a Miniflare R2 bucket.
- */
+/** The worker straight in workerd through Miniflare (direct-worker.ts), the bundles of `dir` put into its R2 bucket. */
 export async function serveDirect(dir: string, vars: Record<string, string>): Promise<Served> {
-  const { Miniflare } = await import('miniflare');
   const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-direct-'));
-  const emptyAssets = path.join(work, 'assets');
-  await mkdir(emptyAssets);
-  const out = path.join(work, 'dist');
-  const built = spawnSync(path.resolve('node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out, '--assets', emptyAssets], { env: { ...process.env, ...WRANGLER_ENV }, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${built.stdout}${built.stderr}`);
-  // The modules listed, not discovered: Miniflare's module walker refuses the dynamic import() inside onnxruntime-web.
-  const wasm = (await readdir(out)).filter((f) => f.endsWith('.wasm'));
-  const mf = new Miniflare({
-    modulesRoot: out,
-    modules: [
-      { type: 'ESModule', path: path.join(out, 'index.js') },
-      ...wasm.map((f) => ({ type: 'CompiledWasm' as const, path: path.join(out, f) })),
-    ],
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings: { ...vars, BUNDLE_SOURCE: 'r2' },
-    r2Buckets: ['BUNDLES'],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const url = (await mf.ready).origin;
-  const bucket = (await mf.getR2Bucket('BUNDLES')) as unknown as { put(key: string, value: Uint8Array): Promise<unknown> };
+  const worker = await startDirectWorker(await buildDeployedWorker(work), vars);
   for (const folder of await readdir(dir)) {
-    for (const name of await readdir(path.join(dir, folder))) await bucket.put(`${folder}/${name}`, new Uint8Array(await readFile(path.join(dir, folder, name))));
+    for (const name of await readdir(path.join(dir, folder))) await worker.bucket.put(`${folder}/${name}`, new Uint8Array(await readFile(path.join(dir, folder, name))));
   }
   return {
-    url, parent: process.pid, stop: async () => {
-      await mf.dispose();
+    url: worker.url, parent: process.pid, stop: async () => {
+      await worker.dispose();
       await rm(work, { recursive: true, force: true });
     },
   };
