@@ -14,7 +14,7 @@ export const MAX_INPUT_DIM = 65_536;
 // Strict objects throughout the request schemas: an unknown key (a typo such as `explian`) is a 400 naming it.
 const Vector = z.array(z.number()).min(1).max(MAX_INPUT_DIM)
   .meta({ description: "Raw input vector of the model's input.dim finite values (image pixels in the manifest's range, channel-major; or features)." });
-export const InputRow = z.union([Vector, z.strictObject({ features: Vector })]);
+export const InputRow = z.union([Vector, z.strictObject({ features: Vector })]).meta({ id: 'InputRow' });
 export type InputRow = z.infer<typeof InputRow>;
 
 const ModelRef = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional()
@@ -24,10 +24,11 @@ export const PredictRequest = z.strictObject({
   model: ModelRef,
   inputs: z.array(InputRow).min(1).max(MAX_BATCH),
   explain: z.boolean().default(false).meta({ description: 'Include the nearest memorized training exemplars.' }),
-});
+}).meta({ id: 'PredictRequest' });
 export type PredictRequest = z.infer<typeof PredictRequest>;
 
-export const NearestExemplar = z.object({ id: z.number().int(), label: z.number().int(), score: z.number(), similarity: z.number() });
+export const NearestExemplar = z.object({ id: z.number().int(), label: z.number().int(), score: z.number(), similarity: z.number() })
+  .meta({ id: 'NearestExemplar' });
 
 export const MemorizationBlock = z.object({
   score: z.number().meta({ description: 'How much the answer rests on memorized individual training examples (0 none, 1 fully).' }),
@@ -38,7 +39,7 @@ export const MemorizationBlock = z.object({
   percentile: z.number().meta({ description: "Share of scores of the same estimator at or below score: the training set's measured scores for a member, validation inputs' estimates otherwise." }),
   twin_disagreement: z.number().meta({ description: '½‖a − b‖₁ between the two XRM twins trained on disjoint halves.' }),
   nearest: z.array(NearestExemplar).optional(),
-});
+}).meta({ id: 'MemorizationBlock' });
 
 export const SpuriousBlock = z.object({
   shortcut_label: z.number().int(),
@@ -54,7 +55,7 @@ export const SpuriousBlock = z.object({
   flip_probability: z.number().nullable().meta({
     description: 'Probability that the predicted label flips if the shortcut were swapped (same probe); null where the bundle has none.',
   }),
-});
+}).meta({ id: 'SpuriousBlock' });
 
 export const Prediction = z.object({
   label: z.number().int(),
@@ -62,19 +63,19 @@ export const Prediction = z.object({
   probabilities: z.array(z.number()),
   memorization: MemorizationBlock,
   spurious: SpuriousBlock,
-});
+}).meta({ id: 'Prediction' });
 export type Prediction = z.infer<typeof Prediction>;
 
-export const ModelRefOut = z.object({ id: z.string(), version: z.string() });
+export const ModelRefOut = z.object({ id: z.string(), version: z.string() }).meta({ id: 'ModelRef' });
 
-export const PredictResponse = z.object({ model: ModelRefOut, predictions: z.array(Prediction) });
+export const PredictResponse = z.object({ model: ModelRefOut, predictions: z.array(Prediction) }).meta({ id: 'PredictResponse' });
 export type PredictResponse = z.infer<typeof PredictResponse>;
 
 export const Thresholds = z.strictObject({
   memorization_percentile: z.number().min(0).max(1).default(0.95),
   reliance: z.number().min(0).max(1).default(0.9),
   flip_probability: z.number().min(0).max(1).default(0.5),
-});
+}).meta({ id: 'Thresholds' });
 
 /** Longest class or group name a request may send (names are matched exactly against the manifest's). */
 export const MAX_NAME_LENGTH = 256;
@@ -96,7 +97,7 @@ export const EvaluateRequest = z.strictObject({
 }).superRefine((r, ctx) => {
   if (r.labels.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['labels'], message: `must have one label per input (${r.inputs.length})` });
   if (r.groups && r.groups.length !== r.inputs.length) ctx.addIssue({ code: 'custom', path: ['groups'], message: `must have one group per input (${r.inputs.length})` });
-});
+}).meta({ id: 'EvaluateRequest' });
 export type EvaluateRequest = z.infer<typeof EvaluateRequest>;
 
 const GroupCountsWire = z.object({
@@ -113,7 +114,7 @@ export const ScoreHistogram = z.object({
   min: z.number().nullable().meta({ description: 'Smallest score; null when n is 0.' }),
   max: z.number().nullable().meta({ description: 'Largest score; null when n is 0.' }),
   counts: z.array(z.number().int().nonnegative()).meta({ description: 'counts[b]: scores in [b, b + 1) / bins (the last bin holds 1).' }),
-});
+}).meta({ id: 'ScoreHistogram' });
 export type ScoreHistogram = z.infer<typeof ScoreHistogram>;
 
 /**
@@ -133,12 +134,13 @@ export const EvaluationStats = z.object({
     twin_disagreement: ScoreHistogram,
     counterfactual_change: ScoreHistogram.nullable().meta({ description: 'null where the bundle has no counterfactual probe.' }),
   }),
-});
+}).meta({ id: 'EvaluationStats' });
 export type EvaluationStats = z.infer<typeof EvaluationStats>;
 
 const Distribution = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() });
 
 export const FlagReason = z.enum(['misclassified', 'high_memorization', 'shortcut_reliance', 'shortcut_flip', 'shortcut_conflict']).meta({
+  id: 'FlagReason',
   description: 'Why an input is flagged. misclassified: the prediction misses the label. high_memorization: memorization '
     + 'percentile at or above thresholds.memorization_percentile. shortcut_reliance: the shortcut alone is at least '
     + 'thresholds.reliance certain of the predicted label. shortcut_flip: the answer would flip if the shortcut were swapped '
@@ -180,7 +182,7 @@ export const EvaluateResponse = z.object({
     conflict: z.boolean().meta({ description: 'The label goes against the shortcut (either held-out XRM twin misses it).' }),
   })),
   stats: EvaluationStats.meta({ description: "This batch's sufficient statistics, to merge with other batches' (shared mergeEvaluations)." }),
-});
+}).meta({ id: 'EvaluateResponse' });
 export type EvaluateResponse = z.infer<typeof EvaluateResponse>;
 
 export const ModelSummary = z.object({
@@ -191,16 +193,16 @@ export const ModelSummary = z.object({
   createdAt: z.string(),
   active: z.boolean(),
   test: z.object({ average: z.number().nullable(), worstGroup: z.number().nullable() }),
-});
-export const ModelsResponse = z.object({ models: z.array(ModelSummary) });
+}).meta({ id: 'ModelSummary' });
+export const ModelsResponse = z.object({ models: z.array(ModelSummary) }).meta({ id: 'ModelsResponse' });
 /** ok: the bundle storage holds is served; degraded: a newer version was refused and the last good one serves; unavailable: nothing valid. */
-export const ServingStatus = z.enum(['ok', 'degraded', 'unavailable']);
+export const ServingStatus = z.enum(['ok', 'degraded', 'unavailable']).meta({ id: 'ServingStatus' });
 export type ServingStatus = z.infer<typeof ServingStatus>;
 
 /** Operator view of one model (behind a key): the served manifest and, when one was refused, why. */
 export const ModelDetailResponse = z.object({
   /** The manifest being served (last known good); null while no version is valid. */
-  manifest: Manifest.nullable(),
+  manifest: Manifest.meta({ id: 'Manifest' }).nullable(),
   active: z.boolean(),
   status: ServingStatus,
   refused: z.object({
@@ -208,7 +210,7 @@ export const ModelDetailResponse = z.object({
     reason: z.string().meta({ description: 'Which check failed and why (file, digests, runtime message).' }),
     at: z.string().meta({ description: 'ISO time of the refusal.' }),
   }).nullable(),
-});
+}).meta({ id: 'ModelDetailResponse' });
 
 /** Public: statuses and versions only; refusal reasons are on GET /v1/models/:id. */
 export const HealthResponse = z.object({
@@ -222,16 +224,16 @@ export const HealthResponse = z.object({
     /** model.version of a newer bundle that was refused (null when its manifest was unreadable); absent when none. */
     refusedVersion: z.string().nullable().optional(),
   })),
-});
+}).meta({ id: 'HealthResponse' });
 
 export const ErrorCode = z.enum([
   'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'rate_limited', 'bundle_unavailable', 'internal',
-]);
+]).meta({ id: 'ErrorCode' });
 export const ErrorResponse = z.object({
   error: z.object({
     code: ErrorCode,
     message: z.string(),
     issues: z.array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })).optional(),
   }),
-});
+}).meta({ id: 'ErrorResponse' });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;

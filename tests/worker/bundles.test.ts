@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HealthResponse, ModelDetailResponse, ModelsResponse, PredictResponse, base64ToBytes } from '#shared';
 import { RELEASE_GRACE_MS, releaseRetired, retiredCount } from '../../worker/src/bundle/retire.js';
 import { SOURCES, call, env, expectError, fixture, seedR2 } from './helpers.js';
+import { deref } from './openapi-doc.js';
 
 beforeAll(seedR2);
 
@@ -202,10 +203,10 @@ describe('GET /openapi.json', () => {
     const predictOp = doc.paths['/v1/predict'].post;
     expect(predictOp.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(predictOp.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '503']);
-    const request = predictOp.requestBody.content['application/json'].schema;
+    const request = deref(doc, predictOp.requestBody.content['application/json'].schema);
     expect(request.properties.inputs).toMatchObject({ type: 'array', minItems: 1, maxItems: 256 });
     expect(request.required).toEqual(['inputs']);
-    const prediction = predictOp.responses['200'].content['application/json'].schema.properties.predictions.items;
+    const prediction = deref(doc, predictOp.responses['200'].content['application/json'].schema).properties.predictions.items;
     expect(Object.keys(prediction.properties.spurious.properties)).toEqual(expect.arrayContaining(['shortcut_label', 'conflict', 'reliance', 'slice_accuracy']));
   });
 });

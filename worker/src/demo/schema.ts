@@ -10,13 +10,14 @@ export const DemoPredictRequest = z.strictObject({
     .meta({ description: 'Raw input vectors (e.g. a drawn digit and the same digit in the other colour).' }),
   explain: z.boolean().default(false)
     .meta({ description: "The nearest exemplars and their pixels, for models whose bundle publishes its exemplars (else ignored)." }),
-});
+}).meta({ id: 'DemoPredictRequest' });
 
 /**
  * A public prediction: every input is scored as a new input (the neighbour estimate), never looked up among the
  * training examples, so the answer says nothing about membership (no `member`, no measured score).
  */
-export const DemoPrediction = Prediction.extend({ memorization: MemorizationBlock.omit({ member: true }) });
+export const DemoPrediction = Prediction.extend({ memorization: MemorizationBlock.omit({ member: true }).meta({ id: 'DemoMemorizationBlock' }) })
+  .meta({ id: 'DemoPrediction' });
 export type DemoPrediction = z.infer<typeof DemoPrediction>;
 
 export const DemoModelResult = z.object({
@@ -26,14 +27,14 @@ export const DemoModelResult = z.object({
   predictions: z.array(DemoPrediction),
   exemplar_pixels: z.record(z.string(), z.string())
     .meta({ description: 'Nearest exemplar id → base64 uint8 pixels (value·255, channel-major); empty unless the bundle publishes exemplars.' }),
-});
+}).meta({ id: 'DemoModelResult' });
 export type DemoModelResult = z.infer<typeof DemoModelResult>;
 
 /** A demo model that cannot answer; the reason is for the public: it names no storage, hash or runtime detail. */
-export const DemoUnavailable = z.object({ id: z.string(), reason: z.string() });
+export const DemoUnavailable = z.object({ id: z.string(), reason: z.string() }).meta({ id: 'DemoUnavailable' });
 export type DemoUnavailable = z.infer<typeof DemoUnavailable>;
 
-export const DemoPredictResponse = z.object({ models: z.array(DemoModelResult), unavailable: z.array(DemoUnavailable) });
+export const DemoPredictResponse = z.object({ models: z.array(DemoModelResult), unavailable: z.array(DemoUnavailable) }).meta({ id: 'DemoPredictResponse' });
 export type DemoPredictResponse = z.infer<typeof DemoPredictResponse>;
 
 export const DemoSample = z.object({
@@ -42,8 +43,8 @@ export const DemoSample = z.object({
   class_name: z.string(),
   group: z.string().nullable(),
   input: z.array(z.number()),
-});
+}).meta({ id: 'DemoSample' });
 export type DemoSample = z.infer<typeof DemoSample>;
 
-export const DemoSamplesResponse = z.object({ model: z.string(), items: z.array(DemoSample) });
+export const DemoSamplesResponse = z.object({ model: z.string(), items: z.array(DemoSample) }).meta({ id: 'DemoSamplesResponse' });
 export type DemoSamplesResponse = z.infer<typeof DemoSamplesResponse>;

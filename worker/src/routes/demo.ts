@@ -27,6 +27,7 @@ const NOT_SERVED = 'not being served right now';
 const predictRoute = createRoute({
   method: 'post',
   path: '/demo/predict',
+  operationId: 'demoPredict',
   tags: ['demo'],
   summary: 'Public demo: every demo model on the same inputs, each input scored as a new one (rate-limited, no key)',
   request: { body: { required: true, content: json(DemoPredictRequest) } },
@@ -39,6 +40,7 @@ const predictRoute = createRoute({
 const samplesRoute = createRoute({
   method: 'get',
   path: '/demo/samples',
+  operationId: 'demoSamples',
   tags: ['demo'],
   summary: "Labelled test inputs of the first demo model whose bundle publishes its samples (rate-limited, no key)",
   responses: { 200: { description: 'Test-set picks.', content: json(DemoSamplesResponse) }, ...errorResponses(404, 429, 503) },

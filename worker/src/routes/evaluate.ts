@@ -11,6 +11,7 @@ import { BEARER, errorResponses, json } from './openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/evaluate',
+  operationId: 'evaluate',
   tags: ['inference'],
   summary: 'Robustness scoring of a labelled batch',
   description: `Accuracy and worst-group accuracy (true groups when given, XRM-inferred groups otherwise), score distributions, `

@@ -7,6 +7,7 @@ import { json } from './openapi.js';
 const route = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
   tags: ['service'],
   summary: 'Whether the active model is served, per model its status and versions (reasons: GET /v1/models/:id)',
   responses: {

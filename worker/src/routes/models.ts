@@ -9,6 +9,7 @@ import { BEARER, errorResponses, json } from './openapi.js';
 const listRoute = createRoute({
   method: 'get',
   path: '/v1/models',
+  operationId: 'listModels',
   tags: ['models'],
   summary: 'The served models whose bundles are valid (see /healthz for the others)',
   security: BEARER,
@@ -18,6 +19,7 @@ const listRoute = createRoute({
 const detailRoute = createRoute({
   method: 'get',
   path: '/v1/models/{id}',
+  operationId: 'getModel',
   tags: ['models'],
   summary: "One model's served manifest (metrics, calibration, training settings, files), its status and why a version was refused",
   security: BEARER,

@@ -8,6 +8,7 @@ import { BEARER, errorResponses, json } from './openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/predict',
+  operationId: 'predict',
   tags: ['inference'],
   summary: 'Predict, with memorization and spurious-reliance scores per input',
   description: `Up to ${MAX_BATCH} inputs per call, each a raw vector of the model's input.dim values (image pixels in the manifest's range, channel-major) or {features}. One ONNX run per call.`,
