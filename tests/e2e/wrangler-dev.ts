@@ -90,15 +90,19 @@ export async function startWranglerDev(opts: DevOptions): Promise<DevServer> {
   throw new Error(`wrangler dev did not become ready:\n${output}`);
 }
 
-/** `wrangler deploy --dry-run --minify`: the upload wrangler would make, raw and gzip, in KiB. */
-export async function dryRunSize(): Promise<{ totalKiB: number; gzipKiB: number; output: string }> {
+/**
+ * `wrangler deploy --dry-run --minify`: the upload wrangler would make, raw and gzip, in KiB; with `env`, that
+ * environment's (e.g. `production`, as `npm run deploy` checks it).
+ */
+export async function dryRunSize(opts: { env?: string } = {}): Promise<{ totalKiB: number; gzipKiB: number; output: string }> {
   const work = await mkdtemp(path.join(tmpdir(), 'mat-edge-dry-run-'));
   const emptyAssets = path.join(work, 'assets');
   await mkdir(emptyAssets);
   try {
     const output = await new Promise<string>((resolve, reject) => {
       // An empty assets folder: the bundles are uploaded as assets, not as part of the worker.
-      const child = spawn(WRANGLER, ['deploy', '--dry-run', '--minify', '--outdir', path.join(work, 'dist'), '--assets', emptyAssets],
+      const args = ['deploy', '--dry-run', '--minify', '--outdir', path.join(work, 'dist'), '--assets', emptyAssets, ...(opts.env ? ['--env', opts.env] : [])];
+      const child = spawn(WRANGLER, args,
         { env: { ...process.env, ...WRANGLER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
