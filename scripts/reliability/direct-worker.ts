@@ -39,8 +39,11 @@ export async function buildDeployedWorker(work: string): Promise<string> {
   return dist;
 }
 
-/** Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`). */
-export async function startDirectWorker(dist: string, bindings: Record<string, string>): Promise<DirectWorker> {
+/**
+ * Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`);
+ * `inspectorPort` opens workerd's V8 inspector there (bench/limits.ts reads the isolate's heap through it).
+ */
+export async function startDirectWorker(dist: string, bindings: Record<string, string>, opts: { inspectorPort?: number } = {}): Promise<DirectWorker> {
   const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     // The modules listed, not discovered: Miniflare's module walker refuses the dynamic import() inside onnxruntime-web.
@@ -54,6 +57,7 @@ export async function startDirectWorker(dist: string, bindings: Record<string, s
     r2Buckets: ['BUNDLES'],
     host: '127.0.0.1',
     port: 0,
+    ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
   });
   const url = (await mf.ready).origin;
   const bucket = (await mf.getR2Bucket('BUNDLES')) as unknown as Bucket;

@@ -30,7 +30,7 @@ export interface FixtureWorker {
 }
 
 /** Descendants of `pid` (from /proc/<pid>/stat's parent field). */
-async function descendants(pid: number): Promise<{ pid: number; name: string }[]> {
+export async function descendants(pid: number): Promise<{ pid: number; name: string }[]> {
   const procs: { pid: number; ppid: number; name: string }[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
