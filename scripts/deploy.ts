@@ -64,7 +64,7 @@ if (left.length) (dryRun ? warn : fail)(`${args.config} [env.${env}] still has $
 else ok(`[env.${env}] has no ${PLACEHOLDER} left`);
 const demoOrigin = vars.DEMO_ORIGIN;
 if (!demoOrigin || !/^https:\/\/[^/]+$/.test(demoOrigin)) fail(`vars.DEMO_ORIGIN must be an https origin (scheme and host, no path), not ${JSON.stringify(demoOrigin)}`);
-else ok(`DEMO_ORIGIN ${demoOrigin}`);
+else if (!demoOrigin.includes(PLACEHOLDER)) ok(`DEMO_ORIGIN ${demoOrigin}`);
 if (!config.observability?.enabled) warn(`[env.${env}.observability] is not enabled: no logs in the dashboard`);
 
 // MODELS as worker/src/env.ts reads it: "id" or "id=path", comma-separated.
