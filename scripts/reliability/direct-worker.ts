@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { storeBindings } from '../../trainer/src/bundle/store.js';
 import { WRANGLER_ENV } from '../../tests/e2e/wrangler-dev.js';
 
 /** The R2 calls the scripts make (Miniflare's own type needs @cloudflare/workers-types). */
@@ -39,9 +40,14 @@ export async function buildDeployedWorker(work: string): Promise<string> {
   return dist;
 }
 
-/** Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`). */
-export async function startDirectWorker(dist: string, bindings: Record<string, string>): Promise<DirectWorker> {
+/**
+ * Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`), with
+ * wrangler.toml's bucket and MODEL_VERSIONS namespace. `persistTo`: their storage on disk, the folder `wrangler dev
+ * --persist-to` and `mat-edge publish --persist-to` use (in memory without it).
+ */
+export async function startDirectWorker(dist: string, bindings: Record<string, string>, persistTo?: string): Promise<DirectWorker> {
   const { Miniflare } = await import('miniflare');
+  const { bucketName, namespaceId } = await storeBindings();
   const mf = new Miniflare({
     // The modules listed, not discovered: Miniflare's module walker refuses the dynamic import() inside onnxruntime-web.
     modulesRoot: dist,
@@ -51,7 +57,9 @@ export async function startDirectWorker(dist: string, bindings: Record<string, s
     ],
     compatibilityDate: await compatibilityDate(),
     bindings: { ...bindings, BUNDLE_SOURCE: 'r2' },
-    r2Buckets: ['BUNDLES'],
+    r2Buckets: { BUNDLES: bucketName },
+    kvNamespaces: { MODEL_VERSIONS: namespaceId },
+    ...(persistTo ? { defaultPersistRoot: path.join(path.resolve(persistTo), 'v3') } : {}),
     host: '127.0.0.1',
     port: 0,
   });
