@@ -1,6 +1,6 @@
 /**
  * How requests and storage name a model version: `id` (the active version) or `id@version` (that version exactly);
- * published versions live under `<model-id>/<version>/` in the bundle store (docs/reliability.md, Versions).
+ * published versions live under `<model-id>/<version>/` in the bundle store (docs/design.md "Versions").
  */
 
 /** A model id: what `MODELS` lists and a manifest's `model.id` holds. */
