@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HealthResponse, ModelDetailResponse, PredictResponse, base64ToBytes, type Prediction } from '#shared';
 import { MAX_PINNED_VERSIONS, pinnedVersionsLoaded } from '../../worker/src/bundle/registry.js';
-import { call, env, expectClose, expectError, fixture } from './helpers.js';
+import { SOURCES, call, env, expectClose, expectError, fixture, seedR2 } from './helpers.js';
 
 const ID = 'vmodel';
 const vars = { MODELS: ID, ACTIVE_MODEL: ID, BUNDLE_SOURCE: 'r2' };
@@ -105,6 +105,19 @@ describe('versions in R2, the active one in KV', () => {
     expect(loaded.length).toBe(MAX_PINNED_VERSIONS);
     expect(loaded).toEqual(['v5', 'v6'].slice(-MAX_PINNED_VERSIONS).map((v) => `r2:${ID}:${ID}@${v}`));
     expect((await predict(`${ID}@v1`)).version).toBe('v1'); // evicted, loaded again on demand
+  });
+
+  it.each(SOURCES)('an unversioned bundle (%s, with or without the KV binding) serves as before and pins as the version it answers with', async (source) => {
+    await seedR2();
+    for (const overrides of [{ BUNDLE_SOURCE: source }, { BUNDLE_SOURCE: source, MODEL_VERSIONS: undefined }]) {
+      const json = (model?: string) => ({ json: { ...(model ? { model } : {}), inputs: [fixture.expected.inputs[0]] } });
+      const plain = PredictResponse.parse(await (await call('/v1/predict', json(), overrides)).json());
+      expect(plain.model).toEqual({ id: 'fixture-mat', version: '1.0.0-fixture' });
+      const res = await call('/v1/predict', json('fixture-mat@1.0.0-fixture'), overrides);
+      expect(res.status).toBe(200);
+      expect(PredictResponse.parse(await res.json())).toEqual(plain);
+      await expectError(await call('/v1/predict', json('fixture-mat@2.0.0'), overrides), 404, 'not_found');
+    }
   });
 
   it('model refs that are neither id nor id@version are a 400 naming the field', async () => {

@@ -228,12 +228,13 @@ export async function bundleState(env: Env, config: WorkerConfig, id: string): P
 }
 
 /**
- * The state of the published version `version` of model `id` exactly: the active bundle when that is the version,
- * else a pinned slot (MAX_PINNED_VERSIONS kept loaded, least recently used out first), verified like the active one.
+ * The state of version `version` of model `id` exactly: the active bundle when that is the version, else a pinned slot
+ * of the published version (MAX_PINNED_VERSIONS kept loaded, least recently used out first), verified like the active one.
  */
 export async function versionState(env: Env, config: WorkerConfig, id: string, version: string): Promise<BundleState> {
   const active = await bundleState(env, config, id);
-  if (active.ok && active.bundle.published && active.bundle.version === version) return active;
+  // The version responses name, published or not (an unversioned bundle's model.version), pins itself.
+  if (active.ok && active.bundle.version === version) return active;
   const r = resolve(env, config, id);
   if ('ok' in r) return r;
   const key = `${r.key}@${version}`;
