@@ -35,6 +35,8 @@ export interface StoreOptions {
   remote?: boolean;
   /** Local storage folder, as `wrangler dev --persist-to` takes it (default .wrangler/state next to the config). */
   persistTo?: string;
+  /** A wrangler environment (`[env.<name>]`, e.g. production), whose own bindings then apply. */
+  env?: string;
 }
 
 export interface StoreBindings {
@@ -43,9 +45,9 @@ export interface StoreBindings {
 }
 
 /** The R2 bucket and KV namespace wrangler.toml binds, or an error naming what is missing. */
-export async function storeBindings(configPath = 'wrangler.toml'): Promise<StoreBindings> {
+export async function storeBindings(configPath = 'wrangler.toml', env?: string): Promise<StoreBindings> {
   const { unstable_readConfig } = await import('wrangler');
-  const config = unstable_readConfig({ config: configPath });
+  const config = unstable_readConfig({ config: configPath, ...(env ? { env } : {}) });
   const bucket = (config.r2_buckets as { binding: string; bucket_name?: string }[]).find((b) => b.binding === BUCKET_BINDING);
   const namespace = (config.kv_namespaces as { binding: string; id?: string }[]).find((n) => n.binding === VERSIONS_BINDING);
   if (!bucket?.bucket_name) throw new Error(`${configPath} binds no R2 bucket ${BUCKET_BINDING}`);
@@ -63,14 +65,14 @@ interface LocalEnv {
 }
 
 /** Opens the store `options` name. */
-export async function openStore({ config = 'wrangler.toml', remote = false, persistTo }: StoreOptions = {}): Promise<BundleStore> {
-  const b = await storeBindings(config);
+export async function openStore({ config = 'wrangler.toml', remote = false, persistTo, env }: StoreOptions = {}): Promise<BundleStore> {
+  const b = await storeBindings(config, env);
   if (remote) return wranglerStore(config, b, ['--remote']);
   const { getPlatformProxy } = await import('wrangler');
   const root = path.resolve(persistTo ?? path.join(path.dirname(path.resolve(config)), '.wrangler/state'));
   Object.assign(process.env, WRANGLER_ENV);
   // `wrangler dev --persist-to X` keeps its Miniflare storage in X/v3; the proxy takes that folder itself.
-  const proxy = await getPlatformProxy<LocalEnv>({ configPath: config, persist: { path: path.join(root, 'v3') }, remoteBindings: false });
+  const proxy = await getPlatformProxy<LocalEnv>({ configPath: config, persist: { path: path.join(root, 'v3') }, remoteBindings: false, ...(env ? { environment: env } : {}) });
   const { BUNDLES, MODEL_VERSIONS } = proxy.env;
   return {
     describe: (key) => `r2://${b.bucketName}/${key} (local, ${root})`,

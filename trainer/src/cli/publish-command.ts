@@ -65,14 +65,15 @@ export function storeOptions(command: Command): Command {
     .option('--remote', "the deployed worker's R2 bucket and KV namespace (wrangler's login or CLOUDFLARE_API_TOKEN / CLOUDFLARE_ACCOUNT_ID)")
     .option('--local', 'the local storage `wrangler dev` uses (the default)')
     .option('--persist-to <dir>', 'local storage folder, as wrangler dev --persist-to takes it', '.wrangler/state')
-    .option('--config <file>', 'the worker\'s wrangler config', 'wrangler.toml');
+    .option('--config <file>', 'the worker\'s wrangler config', 'wrangler.toml')
+    .option('--env <name>', 'a wrangler environment of that config (e.g. production): its bucket and namespace');
 }
 
-export type StoreFlags = { remote?: boolean; local?: boolean; persistTo: string; config: string };
+export type StoreFlags = { remote?: boolean; local?: boolean; persistTo: string; config: string; env?: string };
 
 export function storeFrom(opts: StoreFlags): StoreOptions {
   if (opts.remote && opts.local) throw new Error('give --local or --remote, not both');
-  return { remote: Boolean(opts.remote), persistTo: opts.persistTo, config: opts.config };
+  return { remote: Boolean(opts.remote), persistTo: opts.persistTo, config: opts.config, ...(opts.env ? { env: opts.env } : {}) };
 }
 
 export function registerPublish(program: Command): void {
