@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { storeBindings } from '../../trainer/src/bundle/store.js';
 import { WRANGLER_ENV } from '../../tests/e2e/wrangler-dev.js';
 
 /** The R2 calls the scripts make (Miniflare's own type needs @cloudflare/workers-types). */
@@ -40,11 +41,15 @@ export async function buildDeployedWorker(work: string): Promise<string> {
 }
 
 /**
- * Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`);
- * `inspectorPort` opens workerd's V8 inspector there (bench/limits.ts reads the isolate's heap through it).
+ * Starts a built worker in workerd on a free loopback port, bundles read from the R2 bucket (`BUNDLE_SOURCE=r2`), with
+ * wrangler.toml's bucket and MODEL_VERSIONS namespace. `persistTo`: their storage on disk, the folder `wrangler dev
+ * --persist-to` and `mat-edge publish --persist-to` use (in memory without it). `inspectorPort` opens workerd's V8
+ * inspector there (bench/limits.ts reads the isolate's heap through it).
  */
-export async function startDirectWorker(dist: string, bindings: Record<string, string>, opts: { inspectorPort?: number } = {}): Promise<DirectWorker> {
+export async function startDirectWorker(dist: string, bindings: Record<string, string>, opts: { inspectorPort?: number; persistTo?: string } = {}): Promise<DirectWorker> {
+  const { persistTo } = opts;
   const { Miniflare } = await import('miniflare');
+  const { bucketName, namespaceId } = await storeBindings();
   const mf = new Miniflare({
     // The modules listed, not discovered: Miniflare's module walker refuses the dynamic import() inside onnxruntime-web.
     modulesRoot: dist,
@@ -54,7 +59,9 @@ export async function startDirectWorker(dist: string, bindings: Record<string, s
     ],
     compatibilityDate: await compatibilityDate(),
     bindings: { ...bindings, BUNDLE_SOURCE: 'r2' },
-    r2Buckets: ['BUNDLES'],
+    r2Buckets: { BUNDLES: bucketName },
+    kvNamespaces: { MODEL_VERSIONS: namespaceId },
+    ...(persistTo ? { defaultPersistRoot: path.join(path.resolve(persistTo), 'v3') } : {}),
     host: '127.0.0.1',
     port: 0,
     ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GroupedAccuracy, Manifest } from './manifest.js';
+import { MODEL_REF_PATTERN } from './model-ref.js';
 
 /** Largest batch accepted by /v1/predict and /v1/evaluate. */
 export const MAX_BATCH = 256;
@@ -17,8 +18,8 @@ const Vector = z.array(z.number()).min(1).max(MAX_INPUT_DIM)
 export const InputRow = z.union([Vector, z.strictObject({ features: Vector })]).meta({ id: 'InputRow' });
 export type InputRow = z.infer<typeof InputRow>;
 
-const ModelRef = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional()
-  .meta({ description: 'Model id; the active model when omitted.' });
+const ModelRef = z.string().regex(MODEL_REF_PATTERN, 'a model id, or id@version').optional()
+  .meta({ description: 'Model id (its active version) or id@version (that published version exactly: 404 if it does not exist, 409 if it fails verification); the active model when omitted.', example: 'mat-cmnist@20261201T120000' });
 
 export const PredictRequest = z.strictObject({
   model: ModelRef,
@@ -66,7 +67,10 @@ export const Prediction = z.object({
 }).meta({ id: 'Prediction' });
 export type Prediction = z.infer<typeof Prediction>;
 
-export const ModelRefOut = z.object({ id: z.string(), version: z.string() }).meta({ id: 'ModelRef' });
+export const ModelRefOut = z.object({
+  id: z.string(),
+  version: z.string().meta({ description: 'The version that answered: its published name (`mat-edge publish`), or model.version of an unversioned bundle.' }),
+}).meta({ id: 'ModelRef' });
 
 export const PredictResponse = z.object({ model: ModelRefOut, predictions: z.array(Prediction) }).meta({ id: 'PredictResponse' });
 export type PredictResponse = z.infer<typeof PredictResponse>;
@@ -203,6 +207,7 @@ export type ServingStatus = z.infer<typeof ServingStatus>;
 export const ModelDetailResponse = z.object({
   /** The manifest being served (last known good); null while no version is valid. */
   manifest: Manifest.meta({ id: 'Manifest' }).nullable(),
+  version: z.string().nullable().meta({ description: 'The version served: its published name, or model.version of an unversioned bundle; null while none is valid.' }),
   active: z.boolean(),
   status: ServingStatus,
   refused: z.object({
@@ -227,7 +232,7 @@ export const HealthResponse = z.object({
 }).meta({ id: 'HealthResponse' });
 
 export const ErrorCode = z.enum([
-  'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'rate_limited', 'bundle_unavailable', 'internal',
+  'invalid_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'rate_limited', 'bundle_unavailable', 'version_refused', 'internal',
 ]).meta({ id: 'ErrorCode' });
 export const ErrorResponse = z.object({
   error: z.object({

@@ -12,3 +12,4 @@ export * from './hash.js';
 export * from './base64.js';
 export * from './counterfactual.js';
 export * from './bundle-verify.js';
+export * from './model-ref.js';

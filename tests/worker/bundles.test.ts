@@ -202,7 +202,7 @@ describe('GET /openapi.json', () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     const predictOp = doc.paths['/v1/predict'].post;
     expect(predictOp.security).toEqual([{ bearer: [] }]);
-    expect(Object.keys(predictOp.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '503']);
+    expect(Object.keys(predictOp.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '503']);
     const request = deref(doc, predictOp.requestBody.content['application/json'].schema);
     expect(request.properties.inputs).toMatchObject({ type: 'array', minItems: 1, maxItems: 256 });
     expect(request.required).toEqual(['inputs']);

@@ -43,7 +43,7 @@ const asGraph = (session: ort.InferenceSession): BundleGraph => ({
 });
 
 /** onnxruntime (Node) as the shared verifier runs it; released right after the checks. */
-async function openGraph(bytes: Uint8Array): Promise<BundleGraph> {
+export async function openGraph(bytes: Uint8Array): Promise<BundleGraph> {
   return asGraph(await createOrtSession(bytes));
 }
 

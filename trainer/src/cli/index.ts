@@ -7,6 +7,8 @@ import { registerValidate } from './validate-command.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { registerReport } from './report-command.js';
 import { registerScore } from './score-command.js';
+import { registerPublish } from './publish-command.js';
+import { registerActivate } from './activate-command.js';
 
 const program = new Command()
   .name('mat-edge')
@@ -19,6 +21,8 @@ registerValidate(program);
 registerEvaluate(program);
 registerReport(program);
 registerScore(program);
+registerPublish(program);
+registerActivate(program);
 registerAcceptance(program);
 
 try {

@@ -60,6 +60,10 @@ function asGraph(session: ServedSession): BundleGraph & { session: ServedSession
 /** A verified bundle, decoded once per isolate. */
 export interface LoadedBundle {
   id: string;
+  /** The version that answers: its published name (`<path>/<version>/`), else the manifest's model.version. */
+  version: string;
+  /** Whether it was published under a version folder (and may be pinned as `id@version`). */
+  published: boolean;
   manifest: Manifest;
   /** Storage fingerprint of every file this bundle was verified from (source.ts); a different one means a new bundle. */
   fingerprint: string;
@@ -77,9 +81,10 @@ export interface LoadedBundle {
 /**
  * Loads one bundle through the shared verifier (schema, sizes and sha256, probe, samples, ONNX graph and finite
  * outputs on real rows). Throws `BundleRefused` with the reason when any check fails; nothing of a refused bundle is
- * ever served. `fingerprint` is what storage said before the files were read.
+ * ever served. `fingerprint` is what storage said before the files were read; `published` is the version folder
+ * `path` ends in, if any.
  */
-export async function loadBundle(source: BundleSource, id: string, path: string, fingerprint: string): Promise<LoadedBundle> {
+export async function loadBundle(source: BundleSource, id: string, path: string, fingerprint: string, published: string | null = null): Promise<LoadedBundle> {
   const v = await verifyBundle({
     id,
     read: (file) => source.read(path, file),
@@ -89,6 +94,8 @@ export async function loadBundle(source: BundleSource, id: string, path: string,
   });
   return {
     id,
+    version: published ?? v.manifest.model.version,
+    published: published !== null,
     manifest: v.manifest,
     fingerprint,
     session: v.graph!.session,

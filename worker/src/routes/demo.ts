@@ -76,10 +76,10 @@ async function demoBundles(env: Env, config: WorkerConfig) {
   return { bundles, unavailable };
 }
 
-function pageInfo({ id, manifest: m, samples }: LoadedBundle): DemoModelInfo {
+function pageInfo({ id, version, manifest: m, samples }: LoadedBundle): DemoModelInfo {
   const columns = m.dataset.columns;
   return {
-    id, ok: true, version: m.model.version, algorithm: m.training.algorithm, classNames: m.classNames, groupNames: m.groupNames, input: m.input,
+    id, ok: true, version, algorithm: m.training.algorithm, classNames: m.classNames, groupNames: m.groupNames, input: m.input,
     shortcut: { name: columns?.attribute ?? null, intervention: m.scores.counterfactualProbe?.intervention ?? null },
     publishesSamples: Boolean(samples?.items.length) && bundlePublish(m).samples,
     test: testMetrics(m),
@@ -167,7 +167,7 @@ export function registerDemo(app: OpenAPIHono<AppEnv>): void {
       const { predictions } = await predictVectors(bundle, inputVectors(inputs, bundle), nearest, undefined, { membership: false });
       const ids = new Set(predictions.flatMap((p) => p.memorization.nearest?.map((n) => n.id) ?? []));
       return {
-        id: bundle.id, version: bundle.manifest.model.version, algorithm: bundle.manifest.training.algorithm,
+        id: bundle.id, version: bundle.version, algorithm: bundle.manifest.training.algorithm,
         predictions: predictions.map(publicPrediction), exemplar_pixels: exemplarPixels(bundle, ids),
       };
     }));

@@ -23,7 +23,7 @@ const route = createRoute({
   request: { body: { required: true, content: json(EvaluateRequest) } },
   responses: {
     200: { description: 'Metrics of the batch.', content: json(EvaluateResponse) },
-    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -80,6 +80,6 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
         }]
         : [];
     });
-    return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, ...summary, flagged, stats }, 200);
+    return c.json({ model: { id: bundle.id, version: bundle.version }, ...summary, flagged, stats }, 200);
   });
 }

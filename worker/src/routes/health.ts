@@ -27,7 +27,7 @@ function publicModel(id: string, state: BundleState) {
     id,
     ok: state.ok,
     status: servingStatus(state),
-    version: state.ok ? state.bundle.manifest.model.version : null,
+    version: state.ok ? state.bundle.version : null,
     ...(state.refused ? { refusedVersion: state.refused.version } : {}),
   };
 }

@@ -16,7 +16,7 @@ const route = createRoute({
   request: { body: { required: true, content: json(PredictRequest) } },
   responses: {
     200: { description: 'One prediction per input, in order.', content: json(PredictResponse) },
-    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
@@ -25,6 +25,6 @@ export function registerPredict(app: OpenAPIHono<AppEnv>): void {
     const body = c.req.valid('json');
     const bundle = await requireBundle(c.env, requireConfig(c.env), body.model);
     const { predictions } = await predictVectors(bundle, inputVectors(body.inputs, bundle), body.explain);
-    return c.json({ model: { id: bundle.id, version: bundle.manifest.model.version }, predictions }, 200);
+    return c.json({ model: { id: bundle.id, version: bundle.version }, predictions }, 200);
   });
 }
