@@ -7,6 +7,8 @@ import { registerValidate } from './validate-command.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { registerReport } from './report-command.js';
 import { registerScore } from './score-command.js';
+import { registerCollect } from './collect-command.js';
+import { registerSweep } from './sweep-command.js';
 
 const program = new Command()
   .name('mat-edge')
@@ -15,6 +17,8 @@ const program = new Command()
   .exitOverride();
 
 registerTrain(program);
+registerSweep(program);
+registerCollect(program);
 registerValidate(program);
 registerEvaluate(program);
 registerReport(program);
