@@ -1,6 +1,6 @@
 import type { AlgorithmName } from '../algorithms/registry.js';
 import { seedBundleDir } from './jobs.js';
-import { algorithmRunsOf, memorizationProbsOf, openSweep, xrmOf, type SweepContext } from './jobs-run.js';
+import { algorithmRunsOf, jobResult, memorizationProbsOf, openSweep, xrmOf, type SweepContext } from './jobs-run.js';
 import { memorizationHalves, memorizationMeasure } from './memorization.js';
 import type { Progress } from './progress.js';
 import {
@@ -23,7 +23,7 @@ export interface CollectSummary {
   seeds: SeedSummary[];
 }
 
-/** Every job the seed's bundles need, listed before anything is written (one error naming all that are missing). */
+/** The seed's results: its XRM runs, algorithm runs and memorization models' p(y|x). */
 async function readSeed(ctx: SweepContext, seed: number) {
   const { plan } = ctx;
   const needed = 'collect';
@@ -40,6 +40,13 @@ export async function collectSweep(o: CollectOptions): Promise<CollectSummary> {
   const t0 = performance.now();
   const ctx = await openSweep(o.dir, o.progress);
   const { plan, data } = ctx;
+  // Every missing result named at once, before anything is selected or written.
+  const done = await Promise.all(ctx.jobs.map((j) => jobResult(ctx, j)));
+  const missing = ctx.jobs.filter((_, i) => !done[i]).map((j) => j.id);
+  if (missing.length) {
+    const shown = missing.length > 12 ? `${missing.slice(0, 12).join(', ')} and ${missing.length - 12} more` : missing.join(', ');
+    throw new Error(`collect needs the results of ${shown} (missing or invalid in ${o.dir}/results; run mat-edge sweep --out ${o.dir}, or the jobs' stages on the scheduler, first)`);
+  }
   const seeds = await Promise.all(plan.seeds.map((seed) => readSeed(ctx, seed).then((r) => ({ seed, ...r }))));
   const fingerprint = plan.fingerprint;
   for (const s of plan.seeds) await assertBundlesReplaceable({ data, out: seedBundleDir(plan, o.out, s), tag: plan.tag, bundles: plan.bundles, replace: o.replace }, fingerprint);
