@@ -6,7 +6,7 @@ import { BACKEND_NAMES } from '../backend.js';
 import { DataSpec } from '../data/index.js';
 
 /**
- * A training run cut into independent jobs (docs/offline.md, "Sweeps"): the same runs `train` trains on its pool, in three
+ * A training run cut into independent jobs (docs/design.md "Sweeps"): the same runs `train` trains on its pool, in three
  * stages, each stage's jobs needing only the result files of the stages before it.
  * - `xrm`: one XRM run per combination and seed;
  * - `algorithms`: one run per algorithm, combination and seed, on the XRM run that its seed's XRM results select;
