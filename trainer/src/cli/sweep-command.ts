@@ -44,6 +44,8 @@ export function registerSweep(program: Command): void {
         publishSamples: opts.publishSamples ?? null,
         tag: opts.name ?? opts.tag ?? defaultTag(data.name),
       };
+      // A bundled algorithm that does not train here would fail only at its memorization jobs: refuse it now.
+      for (const name of plan.bundles) if (!plan.algorithms.includes(name)) throw new Error(`--bundle ${name}: ${name} does not train on ${data.name}${name === 'xrm' ? '' : ' (it needs training group labels)'}`);
       const dir: string = opts.out;
       const { hash, jobs } = await writePlan(dir, plan, opts.launcher);
       const counts = STAGES.map((s) => `${stageJobs(jobs, s).length} ${s}`).join(', ');
