@@ -35,7 +35,10 @@ function sweep(n: number): SweepSummary {
   }
 }
 
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b), m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const runs: Record<'pool' | 'sequential', number[]> = { pool: [], sequential: [] };
 let jobs = 0;
 for (let r = 0; r < repeats; r++) {

@@ -122,6 +122,9 @@ describe('--emit slurm and --emit k8s: the same job lines, run unchanged by an a
     expect(task.stdout).toContain('xrm-c1-s0: wrote');
     const again = await run('bash', [path.join(dir, 'slurm', 'xrm.sbatch')], { SLURM_ARRAY_TASK_ID: '1' });
     expect(again.stdout).toContain('xrm-c1-s0: result already there');
+    const unknown = await run(process.execPath, ['bin/mat-edge.mjs', 'job', dir, 'xrm-c9-s0']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no job "xrm-c9-s0"');
   }, 120_000);
 
   it('k8s: an Indexed Job per stage (valid YAML) whose pod i runs line i + 1 unchanged; collect refuses missing results by name', async () => {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { datasetFingerprint } from '../data/fingerprint.js';
 import { describeFeatureChoice, loadDataset } from '../data/index.js';
-import { STAGES, stageJobs, sweepFiles, type SweepPlan } from '../pipeline/jobs.js';
+import { jobList, STAGES, stageJobs, sweepFiles, type SweepPlan } from '../pipeline/jobs.js';
 import { emitK8s, emitSlurm } from '../pipeline/jobs-emit.js';
 import { writeEmitted, writePlan } from '../pipeline/jobs-plan.js';
-import { findJob, jobResult, openSweep, runJob, runPending, sweepContext } from '../pipeline/jobs-run.js';
+import { findJob, readPlan, runJob, runPending, sweepContext } from '../pipeline/jobs-run.js';
+import { readJobResult } from '../pipeline/jobs-results.js';
 import { selectionMetric, trainedAlgorithms } from '../pipeline/train.js';
 import { withRunner } from '../pool/runner.js';
 import { choice, defaultTag, intOption, workersOption } from './options.js';
@@ -79,13 +80,15 @@ export function registerSweep(program: Command): void {
     .argument('<id>', 'job id (jobs.json)')
     .action(async (dir: string, id: string) => {
       const progress = terminalProgress();
-      const ctx = await openSweep(dir, progress);
-      const job = findJob(ctx, id);
-      if (await jobResult(ctx, job)) {
+      const { plan, hash } = await readPlan(dir);
+      const job = findJob(jobList(plan), dir, id);
+      // Checked before the data is read: a resumed array or a restarted pod skips a finished job at once.
+      if (await readJobResult(dir, hash, job)) {
         console.log(`${id}: result already there (${sweepFiles.result(dir, id)})`);
         return;
       }
       const t0 = performance.now();
+      const ctx = await sweepContext(dir, plan, hash, await loadDataset(plan.data), progress);
       await withRunner({ data: ctx.data, progress, workers: 1, backend: ctx.backend }, (runner) => runJob(ctx, job, runner));
       console.log(`${id}: wrote ${sweepFiles.result(dir, id)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     });

@@ -58,9 +58,9 @@ export async function sweepContext(dir: string, plan: SweepPlan, hash: string, d
   return { dir, plan, hash, jobs: jobList(plan), data, profile: profileFor(data), backend, progress, cache: new Map() };
 }
 
-export function findJob(ctx: SweepContext, id: string): Job {
-  const job = ctx.jobs.find((j) => j.id === id);
-  if (!job) throw new Error(`no job "${id}" in ${sweepFiles.jobs(ctx.dir)} (e.g. ${ctx.jobs[0]?.id})`);
+export function findJob(jobs: Job[], dir: string, id: string): Job {
+  const job = jobs.find((j) => j.id === id);
+  if (!job) throw new Error(`no job "${id}" in ${sweepFiles.jobs(dir)} (e.g. ${jobs[0]?.id})`);
   return job;
 }
 
