@@ -9,6 +9,8 @@ import { registerReport } from './report-command.js';
 import { registerScore } from './score-command.js';
 import { registerPublish } from './publish-command.js';
 import { registerActivate } from './activate-command.js';
+import { registerCollect } from './collect-command.js';
+import { registerSweep } from './sweep-command.js';
 
 const program = new Command()
   .name('mat-edge')
@@ -17,6 +19,8 @@ const program = new Command()
   .exitOverride();
 
 registerTrain(program);
+registerSweep(program);
+registerCollect(program);
 registerValidate(program);
 registerEvaluate(program);
 registerReport(program);

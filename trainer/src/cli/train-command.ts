@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { BACKEND_NAMES } from '../backend.js';
-import { describeFeatureChoice, loadDataset, parseDataFlag } from '../data/index.js';
+import { describeFeatureChoice, loadDataset, parseDataFlag, type DataFlagOptions, type DataSpec } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
 import { algorithmList, bundleName, choice, columnList, defaultTag, intOption, workersOption } from './options.js';
 import { jsonProgress, terminalProgress } from './progress-bar.js';
 
-export function printSummary(s: TrainSummary): void {
+/** The selection table and bundle folders of a training run (train, or one seed of a collected sweep). */
+export function printResults(s: Pick<TrainSummary, 'xrm' | 'results' | 'bundles'> & { backend: string }): void {
   const pct = (v: number | null) => (v === null ? '  —  ' : (100 * v).toFixed(1).padStart(5));
   console.log(`\nbackend ${s.backend}; XRM flip rate ${s.xrm.flipRate.toFixed(4)} (combination ${s.xrm.combination})${s.xrm.degenerate ? ' DEGENERATE' : ''}`);
   // Test worst-group accuracy over the true groups (where the data has them) and over XRM's inferred groups: two
@@ -15,14 +16,17 @@ export function printSummary(s: TrainSummary): void {
     console.log(`${r.algorithm.padEnd(11)} ${r.metric.padEnd(10)} ${String(r.combination).padStart(5)} ${String(r.step).padStart(5)}   ${pct(r.valWorstGroup)}    ${pct(r.testAverage)}     ${pct(r.testWorstGroup)}           ${pct(r.testInferredWorstGroup)}`);
   }
   for (const b of s.bundles) console.log(`bundle ${b.manifest.model.id}: ${b.dir}`);
+}
+
+export function printSummary(s: TrainSummary): void {
+  printResults(s);
   const ph = s.phases;
   console.log(`wall time ${s.wallSeconds.toFixed(1)} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}: XRM ${ph.xrm.toFixed(1)} s, algorithms ${ph.algorithms.toFixed(1)} s, memorization ${ph.memorization.toFixed(1)} s, bundles ${ph.bundles.toFixed(1)} s`);
 }
 
-export function registerTrain(program: Command): void {
-  workersOption(program
-    .command('train'))
-    .description('run XRM, the chosen algorithms and baselines; select on validation worst-group accuracy; write model bundles')
+/** The options that define a training run (train, and sweep, which cuts the same run into jobs). */
+export function trainingOptions(command: Command): Command {
+  return command
     .option('--data <source>', 'colored-mnist[:variant] | synthetic[:sigma] | csv:FILE | jsonl:FILE | parquet:FILE | npy:FILE (or a FILE ending in .csv, .jsonl, .parquet, .npy)', 'colored-mnist')
     .option('--val <file>', 'validation file of user data, same kind as --data (a table\'s format follows its extension); else carved from --data')
     .option('--test <file>', 'test file of user data (as --val); else carved from --data')
@@ -48,18 +52,29 @@ export function registerTrain(program: Command): void {
     .option('--exemplars <n>', 'training exemplars kept for nearest-neighbour scores', intOption('--exemplars', 1), 1024)
     .option('--publish-samples', "let the public demo show the bundle's test samples and exemplar images (default for the built-in data)")
     .option('--no-publish-samples', 'keep test samples and exemplars off the public demo (default for csv/jsonl data)')
-    .option('--out <dir>', 'folder the bundles are written into', 'bundles')
     .option('--name <name>', 'bundle ids are <algorithm>-<name> (default from the data: cmnist, synthetic, the file name)', bundleName)
-    .option('--tag <tag>', 'old spelling of --name', bundleName)
+    .option('--tag <tag>', 'old spelling of --name', bundleName);
+}
+
+/** The data spec the training options name. */
+export function dataSpecOf(opts: Record<string, unknown> & { data: string; limit?: number }): DataSpec {
+  return parseDataFlag(opts.data, {
+    labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
+    idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns,
+    val: opts.val, test: opts.test, labels: opts.labels, valLabels: opts.valLabels, testLabels: opts.testLabels,
+    ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
+  } as DataFlagOptions);
+}
+
+export function registerTrain(program: Command): void {
+  trainingOptions(workersOption(program
+    .command('train'))
+    .description('run XRM, the chosen algorithms and baselines; select on validation worst-group accuracy; write model bundles'))
+    .option('--out <dir>', 'folder the bundles are written into', 'bundles')
     .option('--replace', 'overwrite a bundle folder that holds a model of other data (refused otherwise)')
     .option('--json', 'print the summary as JSON on stdout; progress as JSON lines on stderr ({"event":"start|progress|finish|log","task","done","total","elapsed_s"})')
     .action(async (opts) => {
-      const spec = parseDataFlag(opts.data, {
-        labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
-        idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns,
-        val: opts.val, test: opts.test, labels: opts.labels, valLabels: opts.valLabels, testLabels: opts.testLabels,
-        ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
-      });
+      const spec = dataSpecOf(opts);
       // --json: stdout holds only the final summary; progress goes to stderr as JSON lines.
       const progress = opts.json ? jsonProgress() : terminalProgress();
       const data = await loadDataset(spec);

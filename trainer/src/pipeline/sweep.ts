@@ -24,7 +24,8 @@ function label(algorithm: string, c: number | null, seed: number): string {
   return `${algorithm} ${c === null ? 'default' : `c${c}`} seed ${seed}`;
 }
 
-function runOne(o: SweepOptions, algorithm: AlgorithmName, c: number | null, xrm: XrmResult | null, evaluate: boolean) {
+/** One run of `algorithm` with combination `c` and the sweep's seed, on the sweep's runner (a sweep job runs exactly this). */
+export function runOne(o: SweepOptions, algorithm: AlgorithmName, c: number | null, xrm: XrmResult | null, evaluate: boolean) {
   const hparams = resolveHparams(algorithm, o.profile, c, o.overrides);
   return o.runner.run({ profile: o.profile, algorithm, hparams, seed: o.seed, combination: c, xrm, evaluate, steps: o.steps }, label(algorithm, c, o.seed));
 }
@@ -35,17 +36,27 @@ export interface XrmSweep {
   runs: { combination: number | null; result: XrmResult }[];
 }
 
-/** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; docs/method.md §1.6). */
+/** The progress line of one finished XRM run. */
+export function xrmLine(c: number | null, xrm: XrmResult): string {
+  return `xrm ${c ?? 'default'}: flip rate ${xrm.flipRate.toFixed(4)}${xrm.degenerate ? ' (degenerate)' : ''}`;
+}
+
+/** XRM over the combinations; keeps the run selectXrm picks. */
 export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
   // Every combination at once; results are read in combination order, so the selection is the same however they ran.
   const runs: XrmSweep['runs'] = await Promise.all(o.combinations.map(async (c) => {
     const run = await runOne(o, 'xrm', c, null, false);
-    o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
+    o.progress.log(xrmLine(c, run.xrm!));
     return { combination: c, result: run.xrm as XrmResult };
   }));
+  if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
+  return selectXrm(runs);
+}
+
+/** XRM model selection over runs in combination order: the highest final flip rate, first on ties (docs/method.md §1.6). */
+export function selectXrm(runs: XrmSweep['runs']): XrmSweep {
   let best = runs[0];
   for (const r of runs) if (r.result.flipRate > best.result.flipRate) best = r;
-  if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
   return { selected: best.result, selectedCombination: best.combination, runs };
 }
 
