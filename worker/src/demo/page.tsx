@@ -164,7 +164,7 @@ function Page({ config, nonce }: { config: DemoConfig; nonce: string }) {
             {features ? <FeaturesGlossary model={features} /> : <ImageGlossary />}
           </section>
         </main>
-        <footer>For programs: <a href="/openapi.json">API description (OpenAPI)</a> · <a href="/healthz">service health</a></footer>
+        <footer>For programs: <a href="/docs">API reference</a> (<a href="/openapi.json">OpenAPI</a>) · <a href="/healthz">service health</a></footer>
         <script type="application/json" id="demo-config" dangerouslySetInnerHTML={{ __html: scriptJson(config) }} />
         <script nonce={nonce} dangerouslySetInnerHTML={{ __html: CLIENT_JS }} />
       </body>
