@@ -35,6 +35,8 @@ export interface SwapOptions {
 interface Answer {
   status: number;
   text: string;
+  /** Date.now() when the answer arrived. */
+  at: number;
 }
 
 export interface LoadTally {
@@ -49,6 +51,10 @@ export interface LoadTally {
 export interface SwapResult {
   active: LoadTally;
   pinned: LoadTally;
+  /** From the end of the KV write to the first answer from v2 (BUNDLE_TTL_SECONDS + verification in workerd). */
+  swapMs: number | null;
+  /** From the first v2 answer to the last v1 answer on the active loops (negative: every v1 answer came before it). */
+  overlapMs: number | null;
   /** The version each phase's lone requests saw. */
   before: string | null;
   after: string | null;
@@ -94,9 +100,9 @@ export async function runSwap(o: SwapOptions = {}): Promise<SwapResult> {
             const res = await fetch(`${worker.url}/v1/predict`, {
               method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ ...(model ? { model } : {}), inputs: [input] }),
             });
-            return { status: res.status, text: await res.text() };
+            return { status: res.status, text: await res.text(), at: Date.now() };
           } catch (e) {
-            return { status: 0, text: String(e) };
+            return { status: 0, text: String(e), at: Date.now() };
           }
         };
         const versionOf = (a: Answer) => (a.status === 200 ? PredictResponse.parse(JSON.parse(a.text)).model.version : null);
@@ -120,11 +126,13 @@ export async function runSwap(o: SwapOptions = {}): Promise<SwapResult> {
         const loops = [...Array.from({ length: connections }, () => loop(active)), ...Array.from({ length: pinnedConnections }, () => loop(pinned, `${ID}@v1`))];
         await sleep(beforeMs);
         await activateVersion(store, ID, 'v2');
-        const t0 = Date.now();
+        const t0 = Date.now(); // the KV write is done
         while (!active.slice(-connections).some((a) => versionOf(a) === 'v2') && Date.now() - t0 < 30_000) await sleep(50);
         await sleep(afterMs);
         stop = true;
         await Promise.all(loops);
+        const firstV2 = active.find((a) => versionOf(a) === 'v2');
+        const lastV1 = [...active].reverse().find((a) => versionOf(a) === 'v1');
         const after = await lone();
         const pinnedAfter = await lone(`${ID}@v1`);
 
@@ -164,7 +172,7 @@ export async function runSwap(o: SwapOptions = {}): Promise<SwapResult> {
           && p.failed === 0 && p.identical === p.requests && Object.keys(p.versions).join() === 'v1'
           && /fails verification, not activated: model\.onnx: sha256 mismatch/.test(corruptActivate) && activeAfterRefusal === 'v2'
           && Object.keys(corruptServed).join() === 'v2' && corruptServed.v2 === 20 && corruptHealth === 'degraded, serving v2, refused v3' && corruptPinnedStatus === 409;
-        return { active: a, pinned: p, before, after, pinnedAfter, corruptActivate, activeAfterRefusal, corruptServed, corruptHealth, corruptPinnedStatus, pass };
+        return { active: a, pinned: p, swapMs: firstV2 ? firstV2.at - t0 : null, overlapMs: firstV2 && lastV1 ? lastV1.at - firstV2.at : null, before, after, pinnedAfter, corruptActivate, activeAfterRefusal, corruptServed, corruptHealth, corruptPinnedStatus, pass };
       } finally {
         await worker.dispose();
       }
@@ -182,7 +190,7 @@ const fmt = (v: Record<string, number>) => Object.entries(v).map(([k, n]) => `${
 export function swapReport(r: SwapResult): string[] {
   return [
     `swap under load: ${r.active.requests + r.pinned.requests} requests, ${r.active.failed + r.pinned.failed} failures, versions seen: ${fmt(r.active.versions)} (active) and ${fmt(r.pinned.versions)} (pinned @v1); ${r.active.identical + r.pinned.identical}/${r.active.requests + r.pinned.requests} answers identical to their version's lone answer — ${r.pass ? 'as expected' : 'NOT as expected'}`,
-    `  lone requests: before ${r.before}, after ${r.after}, @v1 after ${r.pinnedAfter}`,
+    `  lone requests: before ${r.before}, after ${r.after}, @v1 after ${r.pinnedAfter}; first v2 answer ${r.swapMs} ms after the KV write, last v1 answer on the active loops ${r.overlapMs} ms after that`,
     `  corrupted v3: activate said "${r.corruptActivate}"; MODEL_VERSIONS stayed ${r.activeAfterRefusal}; written by hand, 20 requests answered ${fmt(r.corruptServed)}; /healthz ${r.corruptHealth}; @v3 → ${r.corruptPinnedStatus}`,
   ];
 }

@@ -89,7 +89,7 @@ export async function openStore({ config = 'wrangler.toml', remote = false, pers
 
 const run = promisify(execFile);
 const WRANGLER = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-const NOT_FOUND = /specified key does not exist|not found/i;
+const NOT_FOUND = /specified key does not exist/i;
 
 /**
  * The store through wrangler's R2 and KV commands, one process per call (`flags`: `--remote`, or `--local
