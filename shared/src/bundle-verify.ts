@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { base64ToBytes } from './base64.js';
 import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
 import { Manifest, MemorizationIndex, Samples } from './manifest.js';
+import { MembershipIndex } from './membership.js';
 import { servingTables, type ServingTables } from './predict.js';
 import { preprocess } from './preprocess.js';
 import { decodeExemplars, type ExemplarTable } from './scores.js';
@@ -63,6 +64,8 @@ export interface VerifiedBundle<G extends BundleGraph> {
   /** Every file the manifest lists, verified, by name. */
   files: Map<string, Uint8Array>;
   memorization: MemorizationIndex;
+  /** The membership audit over `memorization.members`, with its prefilter where the bundle has one. */
+  membership: MembershipIndex;
   exemplars: ExemplarTable;
   /** Exemplars (whole and by label) and the counterfactual probe, as the shared scorers take them. */
   tables: ServingTables;
@@ -232,6 +235,8 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
   const badLabel = exemplars.labels.findIndex((y) => y >= K);
   if (badLabel >= 0) refuse(BUNDLE_FILES.memorization, `exemplar ${exemplars.ids[badLabel]} has label ${exemplars.labels[badLabel]}, the model has ${K} classes`);
 
+  const membership = new MembershipIndex(memorization.members, decodePrefilter(memorization));
+
   const probe = manifest.scores.counterfactualProbe;
   if (probe && (K !== 2 || probe.embeddingDim !== E))
     refuse(BUNDLE_FILES.manifest, `the counterfactual probe needs 2 classes and embeddingDim ${E}`);
@@ -260,5 +265,16 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     }
     await verifyGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels), exemplars);
   }
-  return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, exemplars, tables, exemplarPixels, samples, graph };
+  return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, membership, exemplars, tables, exemplarPixels, samples, graph };
+}
+
+/** The prefilter keys, held to their format: whole uint32s, strictly ascending, no more than there are members. */
+function decodePrefilter(memorization: MemorizationIndex): Uint32Array | null {
+  if (memorization.prefilter === undefined) return null;
+  const bytes = base64ToBytes(memorization.prefilter);
+  if (bytes.length % 4 !== 0) refuse(BUNDLE_FILES.memorization, `prefilter holds ${bytes.length} bytes, not whole uint32 keys`);
+  const keys = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  if (keys.length > Object.keys(memorization.members).length) refuse(BUNDLE_FILES.memorization, `prefilter holds ${keys.length} keys for ${Object.keys(memorization.members).length} members`);
+  for (let i = 1; i < keys.length; i++) if (keys[i] <= keys[i - 1]) refuse(BUNDLE_FILES.memorization, `prefilter keys are not strictly ascending at ${i}`);
+  return keys;
 }
