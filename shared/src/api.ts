@@ -28,6 +28,44 @@ export const PredictRequest = z.strictObject({
 }).meta({ id: 'PredictRequest' });
 export type PredictRequest = z.infer<typeof PredictRequest>;
 
+/** A vector `Vector` accepts: 1…MAX_INPUT_DIM finite numbers (zod 4's z.number() refuses ±Infinity, as here). */
+function isVector(v: unknown): v is number[] {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_INPUT_DIM) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  }
+  return true;
+}
+
+const isPlainRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function hasOnlyKeys(o: Record<string, unknown>, allowed: readonly string[]): boolean {
+  for (const key of Object.keys(o)) if (!allowed.includes(key)) return false;
+  return true;
+}
+
+const isInputRow = (r: unknown): boolean => isVector(r) || (isPlainRecord(r) && hasOnlyKeys(r, ['features']) && isVector(r.features));
+
+/**
+ * `PredictRequest.safeParse` with a typed fast path: a body that certainly matches the schema (checked here in one
+ * loop over the numbers, without zod building a result per number: ~50 µs per 392-value row) is returned as zod would
+ * return it; any other body goes to zod, so every 400 names the same field with the same message.
+ * tests/unit/request-fast-path.test.ts holds the two to the same answers.
+ */
+export function parsePredictRequest(body: unknown): ReturnType<typeof PredictRequest.safeParse> {
+  if (isPlainRecord(body) && hasOnlyKeys(body, ['model', 'inputs', 'explain'])) {
+    const { model, inputs, explain } = body;
+    if ((model === undefined || (typeof model === 'string' && MODEL_REF_PATTERN.test(model)))
+      && (explain === undefined || typeof explain === 'boolean')
+      && Array.isArray(inputs) && inputs.length >= 1 && inputs.length <= MAX_BATCH && inputs.every(isInputRow)) {
+      const data = { ...(model === undefined ? {} : { model }), inputs: inputs as InputRow[], explain: explain ?? false } as PredictRequest;
+      return { success: true, data };
+    }
+  }
+  return PredictRequest.safeParse(body);
+}
+
 export const NearestExemplar = z.object({ id: z.number().int(), label: z.number().int(), score: z.number(), similarity: z.number() })
   .meta({ id: 'NearestExemplar' });
 

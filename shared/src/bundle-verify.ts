@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { base64ToBytes } from './base64.js';
 import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
 import { Manifest, MemorizationIndex, Samples } from './manifest.js';
+import { MembershipIndex } from './membership.js';
 import { servingTables, type ServingTables } from './predict.js';
 import { preprocess } from './preprocess.js';
 import { decodeExemplars, type ExemplarTable } from './scores.js';
@@ -63,6 +64,8 @@ export interface VerifiedBundle<G extends BundleGraph> {
   /** Every file the manifest lists, verified, by name. */
   files: Map<string, Uint8Array>;
   memorization: MemorizationIndex;
+  /** The membership audit over `memorization.members`, with its prefilter where the bundle has one. */
+  membership: MembershipIndex;
   exemplars: ExemplarTable;
   /** Exemplars (whole and by label) and the counterfactual probe, as the shared scorers take them. */
   tables: ServingTables;
@@ -129,12 +132,10 @@ export async function verifyGraph(
   }
 }
 
-/** Rows of the probe on which a graph's `exemplar_dot` is recomputed from memorization.json (each costs exemplars × dim). */
-const EXEMPLAR_DOT_ROWS = 4;
 
 /**
  * Names, shapes, widths and finiteness of all four outputs on the probe rows; where the graph also writes
- * `exemplar_dot`, its width is the exemplar count and, on the first rows, it equals embedding · eᵢ recomputed from
+ * `exemplar_dot`, its width is the exemplar count and, on the probe row of largest embedding, it equals embedding · eᵢ recomputed from
  * memorization.json (so the graph's exemplar copy cannot silently differ from the table whose scores it weights).
  */
 async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow[], exemplars?: ExemplarTable): Promise<void> {
@@ -170,19 +171,25 @@ async function checkGraph(graph: BundleGraph, manifest: Manifest, rows: ProbeRow
   }
 }
 
+/**
+ * `exemplar_dot` recomputed on one probe row, the one of largest embedding (a copy that differs from the table in any
+ * entry differs on a real input's embedding; each row checked costs exemplars × dim in JS, ~10 ms of a cold start).
+ */
 function checkExemplarDot(file: string, dot: ArrayLike<number>, embedding: ArrayLike<number>, ex: ExemplarTable, rows: ProbeRow[]): void {
   const D = ex.dim;
-  for (let r = 0; r < Math.min(rows.length, EXEMPLAR_DOT_ROWS); r++) {
-    let norm = 0;
-    for (let j = 0; j < D; j++) norm += embedding[r * D + j] ** 2;
-    const tol = 1e-4 * Math.max(1, Math.sqrt(norm));
-    for (let i = 0; i < ex.count; i++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) s += embedding[r * D + j] * ex.embeddings[i * D + j];
-      const got = dot[r * ex.count + i];
-      if (!(Math.abs(got - s) <= tol))
-        refuse(file, `output '${ONNX_EXEMPLAR_DOT}' is ${got} for exemplar ${ex.ids[i]} on ${rows[r].what}, memorization.json's exemplars give ${s}: the graph's exemplars are not the bundle's`);
-    }
+  let r = 0, norm = -1;
+  for (let q = 0; q < rows.length; q++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += embedding[q * D + j] ** 2;
+    if (s > norm) [r, norm] = [q, s];
+  }
+  const tol = 1e-4 * Math.max(1, Math.sqrt(norm));
+  for (let i = 0; i < ex.count; i++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += embedding[r * D + j] * ex.embeddings[i * D + j];
+    const got = dot[r * ex.count + i];
+    if (!(Math.abs(got - s) <= tol))
+      refuse(file, `output '${ONNX_EXEMPLAR_DOT}' is ${got} for exemplar ${ex.ids[i]} on ${rows[r].what}, memorization.json's exemplars give ${s}: the graph's exemplars are not the bundle's`);
   }
 }
 
@@ -232,6 +239,8 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
   const badLabel = exemplars.labels.findIndex((y) => y >= K);
   if (badLabel >= 0) refuse(BUNDLE_FILES.memorization, `exemplar ${exemplars.ids[badLabel]} has label ${exemplars.labels[badLabel]}, the model has ${K} classes`);
 
+  const membership = new MembershipIndex(memorization.members, decodePrefilter(memorization));
+
   const probe = manifest.scores.counterfactualProbe;
   if (probe && (K !== 2 || probe.embeddingDim !== E))
     refuse(BUNDLE_FILES.manifest, `the counterfactual probe needs 2 classes and embeddingDim ${E}`);
@@ -260,5 +269,16 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     }
     await verifyGraph(graph, manifest, probeRows(manifest, samples, exemplars, exemplarPixels), exemplars);
   }
-  return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, exemplars, tables, exemplarPixels, samples, graph };
+  return { manifest, manifestSha256: await opts.sha256(manifestBytes), files, memorization, membership, exemplars, tables, exemplarPixels, samples, graph };
+}
+
+/** The prefilter keys, held to their format: whole uint32s, strictly ascending, no more than there are members. */
+function decodePrefilter(memorization: MemorizationIndex): Uint32Array | null {
+  if (memorization.prefilter === undefined) return null;
+  const bytes = base64ToBytes(memorization.prefilter);
+  if (bytes.length % 4 !== 0) refuse(BUNDLE_FILES.memorization, `prefilter holds ${bytes.length} bytes, not whole uint32 keys`);
+  const keys = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  if (keys.length > Object.keys(memorization.members).length) refuse(BUNDLE_FILES.memorization, `prefilter holds ${keys.length} keys for ${Object.keys(memorization.members).length} members`);
+  for (let i = 1; i < keys.length; i++) if (keys[i] <= keys[i - 1]) refuse(BUNDLE_FILES.memorization, `prefilter keys are not strictly ascending at ${i}`);
+  return keys;
 }

@@ -26,5 +26,32 @@ export function canonicalFloat32(x: ArrayLike<number>): Float32Array {
  * SHA-256 of its canonical float32 little-endian bytes (`canonicalFloat32`), first 128 bits in hex.
  */
 export async function contentHash(x: ArrayLike<number>): Promise<string> {
-  return (await sha256Hex(new Uint8Array(canonicalFloat32(x).buffer))).slice(0, 32);
+  return canonicalContentHash(canonicalFloat32(x));
+}
+
+/** `contentHash` of a vector already in its canonical encoding. */
+export async function canonicalContentHash(canonical: Float32Array): Promise<string> {
+  return (await sha256Hex(new Uint8Array(canonical.buffer, canonical.byteOffset, canonical.byteLength))).slice(0, 32);
+}
+
+/**
+ * 32-bit key of a canonical vector (`canonicalFloat32`) for the membership prefilter: FNV-1a over its float32 words,
+ * then murmur3's finaliser. Synchronous and ~1 µs for 392 values, where the sha256 of `contentHash` is an async
+ * digest of ~40 µs: an input whose key is not among the members' keys is certainly not a member, so only the rare
+ * input whose key is there is hashed (a chance collision of a non-member costs one digest, never a wrong answer).
+ */
+export function prefilterKey(canonical: Float32Array): number {
+  const words = new Uint32Array(canonical.buffer, canonical.byteOffset, canonical.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The membership prefilter of memorization.json: the distinct `prefilterKey`s of the raw training inputs, ascending. */
+export function membershipPrefilter(rows: Iterable<ArrayLike<number>>): Uint32Array {
+  const keys = new Set<number>();
+  for (const row of rows) keys.add(prefilterKey(canonicalFloat32(row)));
+  return Uint32Array.from(keys).sort();
 }

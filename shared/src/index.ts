@@ -9,6 +9,7 @@ export * from './scores.js';
 export * from './predict.js';
 export * from './preprocess.js';
 export * from './hash.js';
+export * from './membership.js';
 export * from './base64.js';
 export * from './counterfactual.js';
 export * from './bundle-verify.js';

@@ -267,6 +267,11 @@ export const MemorizationIndex = z.object({
   formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
   /** contentHash(x) → measured memorization score of that training example. */
   members: z.record(z.string().regex(/^[0-9a-f]{32}$/), finite),
+  /**
+   * base64 of uint32 little-endian, ascending: the distinct `prefilterKey`s of every member's raw input
+   * (`membershipPrefilter`), so that the worker hashes only inputs that may be members. Absent in older bundles.
+   */
+  prefilter: z.string().optional(),
   exemplars: Exemplars,
 }).superRefine((m, ctx) => {
   const e = m.exemplars;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  BUNDLE_FILES, BundleRefused, ONNX_OUTPUTS, float32ToBase64, verifyBundle, type BundleGraph, type GraphOutput, type Manifest,
+  BUNDLE_FILES, BundleRefused, ONNX_OUTPUTS, bytesToBase64, float32ToBase64, verifyBundle, type BundleGraph, type GraphOutput, type Manifest,
 } from '#shared';
 import { fixtureContents } from './helpers/fixture-bundle.js';
 
@@ -146,6 +146,22 @@ describe('verifyBundle (the one verifier of the trainer and the worker)', () => 
     expect((await refusal(withExemplars((e) => { e.embeddings = float32ToBase64(new Float32Array([1, 0, 0, 0, 0, Number.NaN, 0, 0])); }))).message).toBe('memorization.json: exemplar 11 has a non-finite embedding');
     expect((await refusal(withExemplars((e) => { e.labels = [0, 2]; }))).message).toBe('memorization.json: exemplar 11 has label 2, the model has 2 classes');
     expect((await refusal(withExemplars((e) => { e.inputs = 'AAAA'; }))).message).toBe('memorization.json: exemplar inputs hold 3 bytes, expected 2×4');
+  });
+
+  it('refuses a membership prefilter that is not whole, ascending keys, one per member at most', async () => {
+    const withPrefilter = (keys: Uint8Array) => {
+      const files = goodFiles();
+      const index = jsonOf(files, BUNDLE_FILES.memorization);
+      index.members = { '0123456789abcdef0123456789abcdef': 0.5, 'fedcba9876543210fedcba9876543210': 0.25 };
+      index.prefilter = bytesToBase64(keys);
+      files.set(BUNDLE_FILES.memorization, enc(index));
+      return rehash(files, manifestOf(files));
+    };
+    const keys = (...k: number[]) => new Uint8Array(Uint32Array.from(k).buffer);
+    await verifyBundle({ read: async (f) => withPrefilter(keys(1, 7)).get(f) ?? null, sha256 });
+    expect((await refusal(withPrefilter(keys(1, 7).subarray(0, 6)))).message).toBe('memorization.json: prefilter holds 6 bytes, not whole uint32 keys');
+    expect((await refusal(withPrefilter(keys(7, 1)))).message).toBe('memorization.json: prefilter keys are not strictly ascending at 1');
+    expect((await refusal(withPrefilter(keys(1, 2, 3)))).message).toBe('memorization.json: prefilter holds 3 keys for 2 members');
   });
 
   it('refuses a counterfactual probe that does not fit the model', async () => {

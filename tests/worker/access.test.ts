@@ -23,6 +23,14 @@ describe('API keys (Authorization: Bearer, API_KEYS secret)', () => {
     for (const key of TEST_KEYS) expect((await call(route, { ...init, key })).status).toBe(200);
   });
 
+  it('a key accepted before is refused once the secret no longer lists it (rotation)', async () => {
+    expect((await call('/v1/models', { key: TEST_KEYS[0] })).status).toBe(200);
+    expect((await call('/v1/models', { key: TEST_KEYS[0] })).status).toBe(200);
+    await expectError(await call('/v1/models', { key: TEST_KEYS[0] }, { API_KEYS: TEST_KEYS.slice(1).join(',') }), 403, 'forbidden');
+    expect((await call('/v1/models', { key: TEST_KEYS[1] }, { API_KEYS: TEST_KEYS.slice(1).join(',') })).status).toBe(200);
+    expect((await call('/v1/models', { key: TEST_KEYS[0] })).status).toBe(200);
+  });
+
   it('no key is accepted when the secret is empty or unset', async () => {
     await expectError(await call('/v1/models', {}, { API_KEYS: '' }), 403, 'forbidden');
     await expectError(await call('/v1/models', {}, { API_KEYS: undefined }), 403, 'forbidden');

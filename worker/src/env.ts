@@ -42,7 +42,16 @@ export type WorkerConfig = z.output<typeof WorkerConfig>;
 export type ConfigResult = { ok: true; config: WorkerConfig } | { ok: false; reason: string };
 
 /** Validates the worker's vars; a misconfiguration is reported like a missing bundle (healthz, 503), never thrown. */
+/** The last vars read and their result: vars change only with a deploy, and zod over them cost ~0.1 ms a request. */
+let lastConfig: { vars: string; result: ConfigResult } | null = null;
+
 export function readConfig(env: Env): ConfigResult {
+  const vars = [env.MODELS, env.ACTIVE_MODEL, env.BUNDLE_SOURCE, env.BUNDLE_TTL_SECONDS, env.DEMO_ORIGIN].map((v) => v ?? '').join('\n');
+  if (lastConfig?.vars !== vars) lastConfig = { vars, result: parseConfig(env) };
+  return lastConfig.result;
+}
+
+function parseConfig(env: Env): ConfigResult {
   const parsed = WorkerConfig.safeParse({
     MODELS: env.MODELS || undefined,
     ACTIVE_MODEL: env.ACTIVE_MODEL || undefined,

@@ -1,5 +1,5 @@
 import {
-  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, contentHash, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
 } from '#shared';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -42,10 +42,8 @@ export async function predictVectors(
   const n = vectors.length, d = bundle.manifest.input.dim;
   const x = new Float32Array(n * d);
   vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
-  // Hashed only where the bundle has a membership index, and started before the run so the digests overlap it.
-  const members = membership && bundle.members.size
-    ? Promise.all(vectors.map(async (v) => bundle.members.get(await contentHash(v)) ?? null))
-    : null;
+  // Looked up only where the bundle has a membership index (sha256 only behind its prefilter), started before the run.
+  const members = membership && bundle.members.size ? bundle.members.lookup(vectors) : null;
   const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
   const memberScores = members ? await members : vectors.map(() => null);
   const rowsOf = (name: string) => {

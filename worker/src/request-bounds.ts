@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { MAX_BATCH, MAX_INPUT_DIM } from '#shared';
 import { bundleState } from './bundle/registry.js';
 import { requireConfig, type AppEnv } from './env.js';
@@ -6,6 +7,10 @@ import { invalid, type Issue } from './errors.js';
 import { firstPassIssues, isRecord, scanJsonText } from './first-pass.js';
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const isJsonType = (header: string | undefined) => JSON_TYPE.test((header ?? '').split(';')[0].trim());
+
+/** The body `boundedInputs` parsed, by request, for the route behind it (`requestJson`): one JSON.parse per request. */
+const parsedBodies = new WeakMap<Request, { value: unknown }>();
 
 /** The `input.dim` of the model a body asks for (the active one by default), where its bundle is loaded. */
 async function knownDim(c: Parameters<MiddlewareHandler<AppEnv>>[0], body: Record<string, unknown>, useModelField: boolean) {
@@ -21,13 +26,13 @@ async function knownDim(c: Parameters<MiddlewareHandler<AppEnv>>[0], body: Recor
  * Middleware for every route whose body carries input rows (/v1/predict, /v1/evaluate, /demo/predict): runs
  * `firstPassIssues` on the parsed body and answers 400 before the route's zod validation when a bound is broken.
  * Bodies that are not JSON, or not parseable, pass through untouched: the route's validator answers those (415/400).
- * The raw text is scanned first (`scanJsonText`), then parsed; the parsed body is not kept: the validator parses the
- * (cached) text again, so only one copy lives on.
+ * The raw text is scanned first (`scanJsonText`), then parsed once: a route reading its body with `requestJson` gets
+ * this parse (routes validated by zod-openapi parse the cached text again).
  * @param useModelField whether the body's `model` picks the bundle (the demo always runs the active model's input layout)
  */
 export function boundedInputs(maxBatch = MAX_BATCH, useModelField = true): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.req.method === 'POST' && JSON_TYPE.test((c.req.header('Content-Type') ?? '').split(';')[0].trim())) {
+    if (c.req.method === 'POST' && isJsonType(c.req.header('Content-Type'))) {
       let issues: Issue[] = [];
       let model: string | undefined;
       const text = await c.req.text(); // cached: the route's validator reads the same text
@@ -35,6 +40,7 @@ export function boundedInputs(maxBatch = MAX_BATCH, useModelField = true): Middl
       if (unbounded) throw invalid('request is larger than any valid request', [unbounded]);
       try {
         const body: unknown = JSON.parse(text);
+        parsedBodies.set(c.req.raw, { value: body });
         if (isRecord(body)) {
           const known = await knownDim(c, body, useModelField);
           model = known.model;
@@ -47,4 +53,23 @@ export function boundedInputs(maxBatch = MAX_BATCH, useModelField = true): Middl
     }
     await next();
   };
+}
+
+/**
+ * A route's JSON body, answered as zod-openapi's validator answers: 415 for a body that is not JSON, 400 for malformed
+ * JSON, `{}` for no body at all (the schema then names what is missing). The parse `boundedInputs` made is reused.
+ */
+export async function requestJson(c: Context): Promise<unknown> {
+  const parsed = parsedBodies.get(c.req.raw);
+  if (parsed) return parsed.value;
+  const type = c.req.header('Content-Type');
+  if (!isJsonType(type)) {
+    if (type !== undefined || (await c.req.text()).length > 0) throw new HTTPException(415, { message: 'Unsupported Media Type' });
+    return {};
+  }
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw new HTTPException(400, { message: 'Malformed JSON in request body' });
+  }
 }

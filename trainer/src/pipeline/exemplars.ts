@@ -1,4 +1,4 @@
-import { contentHash, float32ToBase64, bytesToBase64, l2Normalize, BUNDLE_FORMAT_VERSION, type MemorizationIndex } from '#shared';
+import { contentHash, float32ToBase64, bytesToBase64, l2Normalize, membershipPrefilter, BUNDLE_FORMAT_VERSION, type MemorizationIndex } from '#shared';
 import type { Dataset } from '../data/types.js';
 
 import type { RandomState } from '../random.js';
@@ -42,6 +42,7 @@ export async function memorizationIndex(
   return {
     formatVersion: BUNDLE_FORMAT_VERSION,
     members,
+    prefilter: bytesToBase64(new Uint8Array(membershipPrefilter(Array.from({ length: data.train.n }, (_, i) => rawRow(i))).buffer)),
     exemplars: {
       count: m,
       embeddingDim: E,

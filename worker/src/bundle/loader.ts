@@ -1,5 +1,5 @@
 import {
-  BundleRefused, ONNX_INPUT, sha256Hex, verifyBundle, type BundleGraph, type Manifest, type Samples, type ServingTables,
+  BundleRefused, ONNX_INPUT, sha256Hex, verifyBundle, type BundleGraph, type Manifest, type MembershipIndex, type Samples, type ServingTables,
 } from '#shared';
 import { createSession, ort } from '../ort-session.js';
 import type { BundleSource } from './source.js';
@@ -73,8 +73,8 @@ export interface LoadedBundle {
   /** Exemplar pixels, uint8 [count × input.dim] (image inputs only), and the row of each exemplar id. */
   exemplarPixels: Uint8Array | null;
   exemplarRow: Map<number, number>;
-  /** contentHash(raw training input) → measured memorization score. */
-  members: Map<string, number>;
+  /** contentHash(raw training input) → measured memorization score, behind the bundle's prefilter. */
+  members: MembershipIndex;
   samples: Samples | null;
 }
 
@@ -102,7 +102,7 @@ export async function loadBundle(source: BundleSource, id: string, path: string,
     tables: v.tables,
     exemplarPixels: v.exemplarPixels,
     exemplarRow: new Map(v.exemplars.ids.map((exemplarId, row) => [exemplarId, row])),
-    members: new Map(Object.entries(v.memorization.members)),
+    members: v.membership,
     samples: v.samples,
   };
 }

@@ -1,8 +1,10 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { MAX_BATCH, PredictRequest, PredictResponse } from '#shared';
+import { MAX_BATCH, PredictRequest, PredictResponse, parsePredictRequest } from '#shared';
 import { requireBundle } from '../bundle/registry.js';
 import { requireConfig, type AppEnv } from '../env.js';
+import { validationHook } from '../errors.js';
 import { inputVectors, predictVectors } from '../inference.js';
+import { requestJson } from '../request-bounds.js';
 import { BEARER, errorResponses, json } from './openapi.js';
 
 const route = createRoute({
@@ -20,11 +22,20 @@ const route = createRoute({
   },
 });
 
+/**
+ * Documented as `route`, served without zod-openapi's validator: the body is the one `boundedInputs` already parsed,
+ * and `parsePredictRequest` checks it in one typed pass (zod answers whatever that pass does not accept), instead of
+ * a second JSON.parse and zod over every number — together ~70 µs of a 392-value input.
+ */
 export function registerPredict(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(route, async (c) => {
-    const body = c.req.valid('json');
+  app.openAPIRegistry.registerPath(route);
+  app.post(route.path, async (c) => {
+    const parsed = parsePredictRequest(await requestJson(c));
+    if (!parsed.success) return validationHook(parsed, c)!;
+    const body = parsed.data;
     const bundle = await requireBundle(c.env, requireConfig(c.env), body.model);
     const { predictions } = await predictVectors(bundle, inputVectors(body.inputs, bundle), body.explain);
-    return c.json({ model: { id: bundle.id, version: bundle.version }, predictions }, 200);
+    const response: PredictResponse = { model: { id: bundle.id, version: bundle.version }, predictions };
+    return c.json(response, 200);
   });
 }
