@@ -11,4 +11,5 @@ export * from './preprocess.js';
 export * from './hash.js';
 export * from './base64.js';
 export * from './counterfactual.js';
+export * from './intervention.js';
 export * from './bundle-verify.js';
