@@ -8,6 +8,7 @@ import { base64ToBytes } from './base64.js';
 import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
 import { Manifest, MemorizationIndex, Samples } from './manifest.js';
 import { servingTables, type ServingTables } from './predict.js';
+import { prepareIntervention } from './intervention.js';
 import { preprocess } from './preprocess.js';
 import { decodeExemplars, type ExemplarTable } from './scores.js';
 
@@ -237,7 +238,7 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     refuse(BUNDLE_FILES.manifest, `the counterfactual probe needs 2 classes and embeddingDim ${E}`);
   let tables: ServingTables;
   try {
-    tables = servingTables(exemplars, K, probe);
+    tables = servingTables(exemplars, K, probe, manifest.intervention ? prepareIntervention(manifest.intervention, dim) : null);
   } catch (e) {
     return refuse(BUNDLE_FILES.manifest, message(e));
   }

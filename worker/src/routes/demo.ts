@@ -78,7 +78,10 @@ function pageInfo({ id, manifest: m, samples }: LoadedBundle): DemoModelInfo {
   const columns = m.dataset.columns;
   return {
     id, ok: true, version: m.model.version, algorithm: m.training.algorithm, classNames: m.classNames, groupNames: m.groupNames, input: m.input,
-    shortcut: { name: columns?.attribute ?? null, intervention: m.scores.counterfactualProbe?.intervention ?? null },
+    shortcut: {
+      name: columns?.shortcut ?? columns?.attribute ?? null,
+      intervention: m.intervention?.description ?? m.scores.counterfactualProbe?.intervention ?? null,
+    },
     publishesSamples: Boolean(samples?.items.length) && bundlePublish(m).samples,
     test: testMetrics(m),
   };
