@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EvaluateResponse, PredictResponse, base64ToBytes, type Prediction } from '#shared';
 import { FEATURE_NAMES, FEATURE_SHORTCUT } from '../fixtures/bundle/names.js';
-import { call, expectError, fixture, seedR2 } from './helpers.js';
+import { call, env, expectError, fixture, seedR2 } from './helpers.js';
 
 /** fixture-features declares a binary shortcut input (`rural`, 0/1): the worker runs the swap in the same call. */
 const features = { MODELS: 'fixture-features', ACTIVE_MODEL: 'fixture-features' };
@@ -20,7 +20,29 @@ const predict = async (inputs: number[][]) => {
 };
 const tv = (p: Prediction, q: Prediction) => 0.5 * p.probabilities.reduce((s, v, k) => s + Math.abs(v - q.probabilities[k]), 0);
 
-beforeAll(seedR2);
+/** A copy of fixture-features whose shortcut `rural` is a 3-category code (0, 1, 2): two counterfactuals per input. */
+const CATEGORICAL = 'fixture-features-cat';
+const CODES = [0, 1, 2];
+async function seedCategorical(): Promise<void> {
+  for (const [key, b64] of Object.entries(fixture.objects).filter(([k]) => k.startsWith('fixture-features/'))) {
+    const name = key.slice('fixture-features/'.length);
+    let bytes = base64ToBytes(b64);
+    if (name === 'manifest.json') {
+      const m = JSON.parse(new TextDecoder().decode(bytes));
+      const intervention = {
+        kind: 'categorical', column: FEATURE_SHORTCUT.column, description: 'set rural to each other code', categories: CODES.map(String),
+        encoding: { type: 'code', index: FEATURE_SHORTCUT.index, codes: CODES },
+      };
+      bytes = new TextEncoder().encode(JSON.stringify({ ...m, model: { ...m.model, id: CATEGORICAL }, intervention }));
+    }
+    await env.BUNDLES.put(`${CATEGORICAL}/${name}`, bytes);
+  }
+}
+
+beforeAll(async () => {
+  await seedR2();
+  await seedCategorical();
+});
 
 describe('a declared binary shortcut, answered by the model itself', () => {
   it('flips exactly where a second request with the shortcut swapped gets another label, and the change is that TV', async () => {
@@ -50,6 +72,25 @@ describe('a declared binary shortcut, answered by the model itself', () => {
     for (const f of body.flagged) expect(f.flip).toBe(preds[f.index].spurious.flip);
     const mean = preds.reduce((s, p) => s + p.spurious.counterfactual_change!, 0) / preds.length;
     expect(body.scores.counterfactual_change!.mean).toBeCloseTo(mean, 6);
+  });
+
+  it('a categorical shortcut runs every other category in the same call: the largest change, a flip if any changes the label', async () => {
+    const only = { MODELS: CATEGORICAL, ACTIVE_MODEL: CATEGORICAL };
+    const run = async (inputs: number[][]) => {
+      const res = await call('/v1/predict', { json: { inputs } }, only);
+      expect(res.status).toBe(200);
+      return PredictResponse.parse(await res.json()).predictions;
+    };
+    const rows = sampleRows();
+    const asIs = await run(rows);
+    const withCode = await Promise.all(CODES.map((c) => run(rows.map((r) => r.map((v, j) => (j === FEATURE_SHORTCUT.index ? c : v))))));
+    for (const [i, p] of asIs.entries()) {
+      const current = rows[i][FEATURE_SHORTCUT.index];
+      const others = CODES.filter((c) => c !== current).map((c) => withCode[c][i]);
+      expect(others).toHaveLength(2);
+      expect(p.spurious.flip).toBe(others.some((q) => q.label !== p.label));
+      expect(p.spurious.counterfactual_change).toBeCloseTo(Math.max(...others.map((q) => tv(p, q))), 5);
+    }
   });
 
   it('still answers bad input with a 400 naming the row, before any run', async () => {

@@ -23,12 +23,14 @@ export function evidenceTable(evidence: Evidence[]): string {
 const SHORTCUT_COLUMNS: [RegExp, string][] = [
   [/^Spearman\(counterfactual_change, TV\)$/, 'Spearman(change, true)'],
   [/^AUROC\(counterfactual_change, flips\)$/, 'AUROC(change, flips)'],
+  [/^AUROC\(true change, flips\)/, 'ceiling'],
   [/^served flip rate$/, 'flip rate'],
   [/^flip rate under the true counterfactual$/, 'true flip rate'],
   [/recall/, 'flip recall'],
   [/precision/, 'flip precision'],
   [/^Spearman\(estimated change/, 'est. Spearman'],
   [/^AUROC\(estimated change/, 'est. AUROC'],
+  [/^AUROC\(estimated flip/, 'est. flip AUROC'],
 ];
 
 /**

@@ -102,12 +102,14 @@ function spuriousChecks(data: Dataset, parts: Record<ValidatedAlgorithm, Spuriou
         checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip: share of flagged that truly flip (precision)', shareOf(t.flips, test.rows.flip)));
         checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'served flip rate', mean(test.rows.flip)));
       }
+      checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'AUROC(true change, flips): ceiling of any change score', auroc(t.tv, t.flips)));
       checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip rate under the true counterfactual', mean(t.flips)));
       checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'mean true TV', mean(t.tv)));
       const est = parts[a].estimated;
       if (est) {
         checks.push(target(so, 'estimated intervention', `${a}${suffix}`, 'Spearman(estimated change, true change)', spearman(est.tv, t.tv), TARGETS.spearman));
         checks.push(target(so, 'estimated intervention', `${a}${suffix}`, 'AUROC(estimated change, true flips)', auroc(est.tv, t.flips), TARGETS.auroc));
+        checks.push(info('estimated intervention', `${a}${suffix}`, 'AUROC(estimated flip, true flips)', auroc(est.flips, t.flips)));
         checks.push(info('estimated intervention', `${a}${suffix}`, 'mean estimated change', mean(est.tv)));
         checks.push(info('estimated intervention', `${a}${suffix}`, 'estimated flip rate', mean(est.flips)));
       }
