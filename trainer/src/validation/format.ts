@@ -22,6 +22,7 @@ export function evidenceTable(evidence: Evidence[]): string {
 /** The shortcut-score columns (metric of a check → column head), in the order the table prints them. */
 const SHORTCUT_COLUMNS: [RegExp, string][] = [
   [/^Spearman\(counterfactual_change, TV\)$/, 'Spearman(change, true)'],
+  [/^AUROC\(flip, flips\)$/, 'AUROC(flip, flips)'],
   [/^AUROC\(counterfactual_change, flips\)$/, 'AUROC(change, flips)'],
   [/^AUROC\(true change, flips\)/, 'ceiling'],
   [/^served flip rate$/, 'flip rate'],
