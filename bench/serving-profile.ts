@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, bundleTables, contentHash, neighbourMemorization, preprocess, quantiles, scoreRow,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, applyIntervention, bundleTables, contentHash, neighbourMemorization, preprocess, quantiles, scoreRow,
   sha256Hex, verifyBundle, type BundleGraph,
 } from '#shared';
 import { readBundle } from '../trainer/src/bundle/read.js';
@@ -38,14 +38,22 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     const valid = await timed(() => PredictRequest.parse(parsed.value));
     add('zod PredictRequest', valid.ms);
     const vectors = valid.value.inputs as number[][];
-    const x = new Float32Array(n * d);
+    // As the worker builds it: the inputs, then each input's V counterfactuals where the bundle declares an intervention.
+    const iv = tables.intervention, V = iv?.alternatives ?? 0, rows = n * (1 + V);
+    const x = new Float32Array(rows * d);
     add('preprocess', (await timed(() => vectors.forEach((v, i) => preprocess(v, manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d))))).ms);
+    if (iv) {
+      add(`intervention (${V} counterfactual row(s) per input)`, (await timed(() => vectors.forEach((v, i) => applyIntervention(iv, v).forEach((cf, a) => {
+        const at = n + i * V + a;
+        preprocess(cf, manifest.input.preprocessing, x.subarray(at * d, (at + 1) * d));
+      })))).ms);
+    }
     const hashed = await timed(() => Promise.all(vectors.map(async (v) => members.get(await contentHash(v)) ?? null)));
     add('membership (sha256 per row)', hashed.ms);
-    const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) }));
+    const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) }));
     add(`session.run (${run.value[ONNX_EXEMPLAR_DOT] ? 'with' : 'without'} exemplar_dot)`, run.ms);
     const rowsOf = (name: string) => {
-      const data = run.value[name].data as Float32Array, w = data.length / n;
+      const data = run.value[name].data as Float32Array, w = data.length / rows;
       return (i: number) => data.subarray(i * w, (i + 1) * w);
     };
     const [logits, embedding, twinA, twinB] = [ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding, ONNX_OUTPUTS.twinA, ONNX_OUTPUTS.twinB].map(rowsOf);
@@ -54,7 +62,10 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     add('nearest exemplars, JS loop (bundles without exemplar_dot)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature)))).ms);
     if (dot) add('nearest exemplars from exemplar_dot (top-k only)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature, dot(i))))).ms);
     const scored = await timed(() => vectors.map((_, i) => scoreRow(
-      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}) },
+      {
+        logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}),
+        ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(n + i * V + a)) } : {}),
+      },
       manifest, tables, { memberScore: hashed.value[i], explain: false },
     )));
     add(`scoreRow, every score (${dot ? 'exemplar_dot' : 'JS loop'})`, scored.ms);
