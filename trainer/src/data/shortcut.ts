@@ -90,6 +90,6 @@ export function shortcutIntervention(data: Dataset, column: string, attributeVal
     throw new DataValidationError({ file, column }, `an annotated shortcut (not an input) needs two values to estimate its intervention, found ${attributeValues.length} (${attributeValues.slice(0, 5).join(', ')})`);
   return {
     spec: estimateIntervention(data.val, attribute, data.numClasses, column, [attributeValues[0], attributeValues[1]]),
-    why: `${column} is not an input (an annotation): its intervention is estimated in input space from the ${data.val.n} validation rows (least-squares predictor of ${column}, class-balanced mean difference)`,
+    why: `${column} is not an input (an annotation): its intervention is estimated in input space from the ${data.val.n} validation rows (a ridge least-squares predictor of ${column} and the class-balanced mean difference along its direction)`,
   };
 }
