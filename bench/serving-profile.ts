@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, base64ToBytes, bundleTables, neighbourMemorization, parsePredictRequest,
-  preprocess, quantiles, scoreRow, sha256Hex, verifyBundle, type BundleGraph,
+  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, applyIntervention, base64ToBytes, bundleTables, neighbourMemorization,
+  parsePredictRequest, preprocess, quantiles, scoreRow, sha256Hex, verifyBundle, type BundleGraph,
 } from '#shared';
 import { requireFinite } from '../worker/src/finite.js';
 import { readBundle } from '../trainer/src/bundle/read.js';
@@ -42,15 +42,23 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     const valid = await timed(() => parsePredictRequest(parsed.value));
     add('parsePredictRequest (typed fast path, served)', valid.ms);
     const vectors = valid.value.data!.inputs as number[][];
-    const x = new Float32Array(n * d);
+    // As the worker builds it: the inputs, then each input's V counterfactuals where the bundle declares an intervention.
+    const iv = tables.intervention, V = iv?.alternatives ?? 0, rows = n * (1 + V);
+    const x = new Float32Array(rows * d);
     add('preprocess', (await timed(() => vectors.forEach((v, i) => preprocess(v, manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d))))).ms);
+    if (iv) {
+      add(`intervention (${V} counterfactual row(s) per input)`, (await timed(() => vectors.forEach((v, i) => applyIntervention(iv, v).forEach((cf, a) => {
+        const at = n + i * V + a;
+        preprocess(cf, manifest.input.preprocessing, x.subarray(at * d, (at + 1) * d));
+      })))).ms);
+    }
     const hashed = await timed(() => hashEveryRow.lookup(vectors));
     add('membership, sha256 per row (bundles without a prefilter)', hashed.ms);
     if (prefiltered) add('membership behind the prefilter (served)', (await timed(() => prefiltered.lookup(vectors))).ms);
-    const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) }));
+    const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) }));
     add(`session.run (${run.value[ONNX_EXEMPLAR_DOT] ? 'with' : 'without'} exemplar_dot)`, run.ms);
     const rowsOf = (name: string) => {
-      const data = run.value[name].data as Float32Array, w = data.length / n;
+      const data = run.value[name].data as Float32Array, w = data.length / rows;
       return (i: number) => data.subarray(i * w, (i + 1) * w);
     };
     const [logits, embedding, twinA, twinB] = [ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding, ONNX_OUTPUTS.twinA, ONNX_OUTPUTS.twinB].map(rowsOf);
@@ -59,7 +67,10 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     add('nearest exemplars, JS loop (bundles without exemplar_dot)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature)))).ms);
     if (dot) add('nearest exemplars from exemplar_dot (top-k only)', (await timed(() => vectors.forEach((_, i) => neighbourMemorization(embedding(i), tables.exemplars, k, temperature, dot(i))))).ms);
     const scored = await timed(() => vectors.map((_, i) => scoreRow(
-      { logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}) },
+      {
+        logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}),
+        ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(n + i * V + a)) } : {}),
+      },
       manifest, tables, { memberScore: hashed.value[i], explain: false },
     )));
     add(`scoreRow, every score (${dot ? 'exemplar_dot' : 'JS loop'})`, scored.ms);

@@ -88,11 +88,17 @@ export const SpuriousBlock = z.object({
   reliance: z.number().meta({ description: 'How certain the shortcut alone is of the predicted label (0 uninformative/opposed, 1 certain).' }),
   percentile: z.number(),
   slice_accuracy: z.number().nullable().meta({ description: "This model's validation accuracy on inputs of the same slice." }),
+  intervention: z.enum(['applied', 'estimated']).nullable().meta({
+    description: "How counterfactual_change and flip were obtained: 'applied' (the bundle's declared intervention on the input's shortcut, run through this very model in the same call), 'estimated' (the shortcut is not an input: the intervention is estimated in input space from validation data, or the bundle predates declared interventions and answers with its probe); null where the bundle declares no shortcut.",
+  }),
   counterfactual_change: z.number().nullable().meta({
-    description: "Expected change (total variation, 0..1) of this model's probabilities if the input's shortcut were swapped (Colored MNIST: its colour), from a probe fitted on validation counterfactuals; null where the bundle has no probe (no declared intervention, or more than two classes).",
+    description: "Total-variation change (0..1) of this model's probabilities when the input's shortcut is intervened on (the largest over the other categories of a categorical shortcut); null where the bundle declares none.",
+  }),
+  flip: z.boolean().nullable().meta({
+    description: "The predicted label changes under the intervention (for any of the other categories); null where the bundle declares none.",
   }),
   flip_probability: z.number().nullable().meta({
-    description: 'Probability that the predicted label flips if the shortcut were swapped (same probe); null where the bundle has none.',
+    description: 'Bundles written before declared interventions only (two classes): the probe\'s probability that the label flips; null otherwise.',
   }),
 }).meta({ id: 'SpuriousBlock' });
 
@@ -174,7 +180,7 @@ export const EvaluationStats = z.object({
     memorization: ScoreHistogram,
     reliance: ScoreHistogram,
     twin_disagreement: ScoreHistogram,
-    counterfactual_change: ScoreHistogram.nullable().meta({ description: 'null where the bundle has no counterfactual probe.' }),
+    counterfactual_change: ScoreHistogram.nullable().meta({ description: 'null where the bundle declares no shortcut intervention.' }),
   }),
 }).meta({ id: 'EvaluationStats' });
 export type EvaluationStats = z.infer<typeof EvaluationStats>;
@@ -185,8 +191,8 @@ export const FlagReason = z.enum(['misclassified', 'high_memorization', 'shortcu
   id: 'FlagReason',
   description: 'Why an input is flagged. misclassified: the prediction misses the label. high_memorization: memorization '
     + 'percentile at or above thresholds.memorization_percentile. shortcut_reliance: the shortcut alone is at least '
-    + 'thresholds.reliance certain of the predicted label. shortcut_flip: the answer would flip if the shortcut were swapped '
-    + '(flip_probability at or above thresholds.flip_probability; bundles with a counterfactual probe only). shortcut_conflict: the label goes against the shortcut (either '
+    + 'thresholds.reliance certain of the predicted label. shortcut_flip: the answer flips under the declared shortcut intervention '
+    + '(spurious.flip; for bundles answering with a probe, flip_probability at or above thresholds.flip_probability). shortcut_conflict: the label goes against the shortcut (either '
     + 'held-out XRM twin misses it), a bias-conflicting input the model can only get right by learning the real pattern.',
 });
 
@@ -202,7 +208,7 @@ export const EvaluateResponse = z.object({
       description: 'Memorization of the labelled inputs: measured for training examples, ½(1 − p(y|x)) + ½ same-label neighbours otherwise.',
     }),
     reliance: Distribution,
-    counterfactual_change: Distribution.nullable().meta({ description: 'Estimated change under the shortcut swap; null without a probe.' }),
+    counterfactual_change: Distribution.nullable().meta({ description: 'Change under the declared shortcut intervention; null where the bundle declares none.' }),
     twin_disagreement: Distribution,
     conflict_rate: z.number().meta({
       description: 'Share of inputs whose label goes against the shortcut: either held-out XRM twin misses the given label '
@@ -220,6 +226,8 @@ export const EvaluateResponse = z.object({
     reasons: z.array(FlagReason).min(1),
     memorization: z.number(),
     reliance: z.number(),
+    counterfactual_change: z.number().nullable(),
+    flip: z.boolean().nullable(),
     flip_probability: z.number().nullable(),
     conflict: z.boolean().meta({ description: 'The label goes against the shortcut (either held-out XRM twin misses it).' }),
   })),

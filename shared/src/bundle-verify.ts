@@ -9,6 +9,7 @@ import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_
 import { Manifest, MemorizationIndex, Samples } from './manifest.js';
 import { MembershipIndex } from './membership.js';
 import { servingTables, type ServingTables } from './predict.js';
+import { prepareIntervention } from './intervention.js';
 import { preprocess } from './preprocess.js';
 import { decodeExemplars, type ExemplarTable } from './scores.js';
 
@@ -246,7 +247,7 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
     refuse(BUNDLE_FILES.manifest, `the counterfactual probe needs 2 classes and embeddingDim ${E}`);
   let tables: ServingTables;
   try {
-    tables = servingTables(exemplars, K, probe);
+    tables = servingTables(exemplars, K, probe, manifest.intervention ? prepareIntervention(manifest.intervention, dim) : null);
   } catch (e) {
     return refuse(BUNDLE_FILES.manifest, message(e));
   }

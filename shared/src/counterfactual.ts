@@ -1,5 +1,5 @@
 import { base64ToFloat32 } from './base64.js';
-import { normalCdf, sigmoid } from './math.js';
+import { argmax, normalCdf, sigmoid, softmax } from './math.js';
 import type { CounterfactualProbe } from './manifest.js';
 
 /**
@@ -63,4 +63,21 @@ export function counterfactualScores(probe: DecodedProbe, logits: ArrayLike<numb
   for (const e of NORMAL_POINTS) change += Math.abs(sigmoid(m) - sigmoid(m + delta + sigma * e));
   const sgn = m >= 0 ? 1 : -1;
   return { change: change / NORMAL_POINTS.length, flipProbability: normalCdf((-sgn * (m + delta)) / Math.max(sigma, 1e-6)) };
+}
+
+/**
+ * The model's own answer to a declared intervention: the largest total-variation change of its probabilities over the
+ * counterfactuals (one for a swap; each other category for a categorical shortcut) and whether any changes its argmax.
+ */
+export function interventionAnswer(logits: ArrayLike<number>, counterfactualLogits: readonly ArrayLike<number>[]): { change: number; flip: boolean } {
+  const p = softmax(logits), label = argmax(p);
+  let change = 0, flip = false;
+  for (const z of counterfactualLogits) {
+    const q = softmax(z);
+    let tv = 0;
+    for (let k = 0; k < p.length; k++) tv += Math.abs(p[k] - q[k]);
+    change = Math.max(change, 0.5 * tv);
+    if (argmax(q) !== label) flip = true;
+  }
+  return { change, flip };
 }

@@ -212,7 +212,9 @@ export function flagReasons(input: EvaluatedInput, t: FlagThresholds): FlagReaso
   if (p.label !== input.label) reasons.push('misclassified');
   if (p.memorization.percentile >= t.memorization_percentile) reasons.push('high_memorization');
   if (p.spurious.reliance >= t.reliance) reasons.push('shortcut_reliance');
-  if (p.spurious.flip_probability !== null && p.spurious.flip_probability >= t.flip_probability) reasons.push('shortcut_flip');
+  // The model's own flip where the bundle declares an intervention; the old probe's probability against the threshold otherwise.
+  const probed = p.spurious.flip_probability;
+  if (probed !== null ? probed >= t.flip_probability : p.spurious.flip === true) reasons.push('shortcut_flip');
   if (input.crossMistake) reasons.push('shortcut_conflict');
   return reasons;
 }

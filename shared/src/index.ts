@@ -12,5 +12,6 @@ export * from './hash.js';
 export * from './membership.js';
 export * from './base64.js';
 export * from './counterfactual.js';
+export * from './intervention.js';
 export * from './bundle-verify.js';
 export * from './model-ref.js';

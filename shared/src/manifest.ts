@@ -100,6 +100,81 @@ export const CounterfactualProbe = z.object({
 });
 export type CounterfactualProbe = z.infer<typeof CounterfactualProbe>;
 
+/** Most categories a categorical shortcut may have: a batch of N inputs runs N·(1 + V) rows, V ≤ 15 alternatives. */
+export const MAX_SHORTCUT_CATEGORIES = 16;
+const inputIndex = z.number().int().nonnegative();
+const shortcutCommon = {
+  /** The column (or built-in attribute) named as the shortcut. */
+  column: z.string().min(1),
+  /** What the intervention does, in words, for the demo and the API docs. */
+  description: z.string().min(1),
+};
+
+/**
+ * The declared shortcut intervention, as data (docs/method.md §7): how one raw input row (before preprocessing) becomes
+ * its counterfactual(s). Applied by `applyIntervention` (shared/src/intervention.ts) in the trainer, the worker and
+ * validation alike; the served graph then runs on [x; x'] in one session.run.
+ */
+export const Intervention = z.discriminatedUnion('kind', [
+  /** Image channels permuted (Colored MNIST: red ↔ green): channel c of x' is channel permutation[c] of x. */
+  z.object({
+    kind: z.literal('channel-permutation'), ...shortcutCommon,
+    permutation: z.array(inputIndex).min(2),
+    /** Values per channel (height × width). */
+    plane: z.number().int().positive(),
+  }),
+  /** An input column with two values: each swaps to the other (a value is read as the nearer of the two). */
+  z.object({ kind: z.literal('binary'), ...shortcutCommon, index: inputIndex, values: z.tuple([finite, finite]) }),
+  /**
+   * An input column with categories: every other category is an alternative (V = categories − 1 counterfactuals).
+   * `code`: one input holds the category's code (codes[v]; a value is read as the nearest code). `one-hot`: one 0/1
+   * input per category (indices[v]); the current category is the largest of them, an alternative sets its own to 1 and
+   * the others to 0.
+   */
+  z.object({
+    kind: z.literal('categorical'), ...shortcutCommon,
+    categories: z.array(z.string()).min(2).max(MAX_SHORTCUT_CATEGORIES),
+    encoding: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('code'), index: inputIndex, codes: z.array(finite) }),
+      z.object({ type: z.literal('one-hot'), indices: z.array(inputIndex) }),
+    ]),
+  }),
+  /**
+   * A numeric input column: the mirrored class-conditional quantile. quantiles[y] holds the training values of class y
+   * at `levels`; with F the class-balanced CDF (1/K)·Σ_y F_y, a value v at F(v) = q becomes F⁻¹(1 − q).
+   */
+  z.object({
+    kind: z.literal('numeric'), ...shortcutCommon, index: inputIndex,
+    levels: z.array(probability).min(2),
+    quantiles: z.array(z.array(finite)).min(2),
+  }),
+  /**
+   * An attribute that is not an input (an annotation of embeddings), estimated in input space on validation only:
+   * â = clip(w·x + b, 0, 1) a least-squares predictor of the attribute (values[1] = 1), δ the class-balanced mean
+   * difference of x between the two attribute values within a class; x' = x + (1 − 2â)·δ.
+   */
+  z.object({
+    kind: z.literal('estimated'), ...shortcutCommon,
+    values: z.tuple([z.string(), z.string()]),
+    /** Float32 little-endian, base64: w (input.dim values), then δ (input.dim values). */
+    weights: z.string(),
+    direction: z.string(),
+    bias: finite,
+    /** Validation rows it was fitted on. */
+    n: z.number().int().positive(),
+  }),
+]).superRefine((iv, ctx) => {
+  if (iv.kind === 'categorical') {
+    const n = iv.encoding.type === 'code' ? iv.encoding.codes.length : iv.encoding.indices.length;
+    if (n !== iv.categories.length) ctx.addIssue({ code: 'custom', path: ['encoding'], message: `must give one entry per category (${iv.categories.length})` });
+  }
+  if (iv.kind === 'numeric' && iv.quantiles.some((q) => q.length !== iv.levels.length))
+    ctx.addIssue({ code: 'custom', path: ['quantiles'], message: `each class must have one value per level (${iv.levels.length})` });
+  if (iv.kind === 'channel-permutation' && [...iv.permutation].sort((a, b) => a - b).some((c, i) => c !== i))
+    ctx.addIssue({ code: 'custom', path: ['permutation'], message: 'must be a permutation of 0..channels−1' });
+});
+export type Intervention = z.infer<typeof Intervention>;
+
 /**
  * Score calibration measured on the validation split by the very functions the worker serves. Each memorization
  * estimator has its own quantiles, and a served percentile is read off those of the estimator that gave the score.
@@ -123,7 +198,7 @@ export const ScoreCalibration = z.object({
      * the neighbour estimate's quantiles (the old, mixed scale) until the bundle is rebuilt.
      */
     measuredMemorization: Quantiles.optional(),
-    /** Estimated counterfactual change (where the bundle has a probe). */
+    /** Counterfactual change on validation (where the bundle declares an intervention, or has a probe). */
     counterfactualChange: Quantiles.optional(),
   }),
   /** Upper edges of the reliance buckets used by slice accuracy (last edge is 1). */
@@ -131,7 +206,10 @@ export const ScoreCalibration = z.object({
   sliceAccuracy: z.array(SliceAccuracy),
   /** Nearest-exemplar estimator settings. */
   neighbours: z.object({ k: z.number().int().positive(), temperature: z.number().positive() }),
-  /** Counterfactual probe; null/absent where the data declares no intervention or K > 2. */
+  /**
+   * Counterfactual probe of bundles written before `intervention` existed (two classes only); new bundles declare the
+   * intervention instead and are answered by running it.
+   */
   counterfactualProbe: CounterfactualProbe.nullish(),
 });
 export type ScoreCalibration = z.infer<typeof ScoreCalibration>;
@@ -208,6 +286,8 @@ export const Manifest = z.object({
       group: z.string().optional(),
       attribute: z.string().optional(),
       id: z.string().optional(),
+      /** `--shortcut-column`: the declared shortcut (an input column, or an annotation the intervention is estimated from). */
+      shortcut: z.string().optional(),
     }).optional(),
     numTrain: z.number().int().nonnegative(),
     numVal: z.number().int().nonnegative(),
@@ -231,6 +311,8 @@ export const Manifest = z.object({
   calibration: Calibration,
   scores: ScoreCalibration,
   memorization: MemorizationSummary,
+  /** The declared shortcut intervention; absent where the data declares none (and in bundles written before it existed). */
+  intervention: Intervention.optional(),
   publish: Publish.optional(),
   files: z.array(FileEntry),
 }).superRefine((m, ctx) => {
@@ -240,6 +322,16 @@ export const Manifest = z.object({
   if (m.calibration.matrix.length !== K || m.calibration.matrix.some((r) => r.length !== K))
     ctx.addIssue({ code: 'custom', path: ['calibration', 'matrix'], message: `must be ${K}×${K}` });
   if (m.calibration.classPriors.length !== K) ctx.addIssue({ code: 'custom', path: ['calibration', 'classPriors'], message: `must have ${K} entries` });
+  const iv = m.intervention;
+  if (iv) {
+    const D = m.input.dim;
+    const used = iv.kind === 'binary' || iv.kind === 'numeric' ? [iv.index]
+      : iv.kind === 'categorical' ? (iv.encoding.type === 'code' ? [iv.encoding.index] : iv.encoding.indices) : [];
+    if (used.some((j) => j >= D)) ctx.addIssue({ code: 'custom', path: ['intervention'], message: `refers to an input beyond input.dim (${D})` });
+    if (iv.kind === 'numeric' && iv.quantiles.length !== K) ctx.addIssue({ code: 'custom', path: ['intervention', 'quantiles'], message: `must have ${K} classes` });
+    if (iv.kind === 'channel-permutation' && (m.input.kind !== 'image' || iv.permutation.length !== m.input.channels || iv.plane * m.input.channels !== D))
+      ctx.addIssue({ code: 'custom', path: ['intervention'], message: 'a channel permutation needs an image input with that many channels' });
+  }
   for (const name of [BUNDLE_FILES.model, BUNDLE_FILES.memorization]) {
     if (!m.files.some((f) => f.path === name)) ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${name}` });
   }

@@ -1,5 +1,6 @@
 import type { Prediction } from './api.js';
-import { counterfactualScores, decodeProbe, type DecodedProbe } from './counterfactual.js';
+import { counterfactualScores, decodeProbe, interventionAnswer, type DecodedProbe } from './counterfactual.js';
+import { prepareIntervention, type PreparedIntervention } from './intervention.js';
 import type { Calibration, CounterfactualProbe, Manifest, MemorizationIndex, ScoreCalibration } from './manifest.js';
 import { argmax, percentileFromQuantiles, softmax } from './math.js';
 import {
@@ -15,6 +16,8 @@ export interface OutputRow {
   twinB: ArrayLike<number>;
   /** The graph's `exemplar_dot` row (ONNX_EXEMPLAR_DOT) where the bundle's graph has it; else similarities are computed in JS. */
   exemplarDot?: ArrayLike<number>;
+  /** Logits of the input's counterfactuals under the bundle's intervention (same graph call); required where it declares one. */
+  counterfactualLogits?: readonly ArrayLike<number>[];
 }
 
 /** What a bundle's scorers need besides the manifest, decoded once per bundle load. */
@@ -22,16 +25,51 @@ export interface ServingTables {
   exemplars: ExemplarTable;
   /** The exemplars split by label, for the label-aware memorization of /v1/evaluate. */
   byLabel: ExemplarTable[];
+  /** The probe of a bundle written before `intervention` existed; null where the bundle declares an intervention. */
   probe: DecodedProbe | null;
+  /** The declared intervention, decoded: its counterfactuals run in the same graph call as the inputs. */
+  intervention: PreparedIntervention | null;
 }
 
-export function servingTables(exemplars: ExemplarTable, numClasses: number, probe: CounterfactualProbe | null | undefined): ServingTables {
-  return { exemplars, byLabel: exemplarsByLabel(exemplars, numClasses), probe: probe ? decodeProbe(probe) : null };
+export function servingTables(
+  exemplars: ExemplarTable, numClasses: number, probe: CounterfactualProbe | null | undefined, intervention: PreparedIntervention | null = null,
+): ServingTables {
+  // A declared intervention is the model's own answer; the probe only stands in for bundles that have nothing better.
+  return { exemplars, byLabel: exemplarsByLabel(exemplars, numClasses), probe: probe && !intervention ? decodeProbe(probe) : null, intervention };
 }
 
 /** The serving tables of a bundle (manifest + memorization index), decoded once per load. */
 export function bundleTables(manifest: Manifest, exemplars: MemorizationIndex['exemplars']): ServingTables {
-  return servingTables(decodeExemplars(exemplars), manifest.classNames.length, manifest.scores.counterfactualProbe);
+  const intervention = manifest.intervention ? prepareIntervention(manifest.intervention, manifest.input.dim) : null;
+  return servingTables(decodeExemplars(exemplars), manifest.classNames.length, manifest.scores.counterfactualProbe, intervention);
+}
+
+/** How the counterfactual answer was obtained: the intervention run through the model, or an estimate. */
+export type CounterfactualSource = 'applied' | 'estimated';
+
+export interface CounterfactualEstimate {
+  /** Total-variation change of the probabilities (the largest over the counterfactuals). */
+  change: number;
+  flip: boolean;
+  /** The probe's flip probability (bundles written before `intervention` existed); null otherwise. */
+  flipProbability: number | null;
+  source: CounterfactualSource;
+}
+
+/**
+ * The counterfactual answer of one row: the model's outputs on its counterfactuals where the bundle declares an
+ * intervention (`estimated` when the intervention itself is estimated), else the old probe's estimate, else null.
+ */
+export function counterfactualEstimate(out: OutputRow, tables: ServingTables, calibration: Calibration): CounterfactualEstimate | null {
+  const iv = tables.intervention;
+  if (iv) {
+    const cf = out.counterfactualLogits;
+    if (!cf || cf.length !== iv.alternatives) throw new Error(`the bundle's intervention needs ${iv.alternatives} counterfactual row(s) per input, got ${cf?.length ?? 0}`);
+    return { ...interventionAnswer(out.logits, cf), flipProbability: null, source: iv.mode };
+  }
+  if (!tables.probe) return null;
+  const e = counterfactualScores(tables.probe, out.logits, out.embedding, shortcutPosterior(out.twinA, out.twinB, calibration));
+  return { change: e.change, flip: e.flipProbability >= 0.5, flipProbability: e.flipProbability, source: 'estimated' };
 }
 
 export interface RowOptions {
@@ -56,7 +94,7 @@ export interface RowEstimates {
   twinDisagreement: number;
   /** slice_accuracy is null unless `slices` were given. */
   spurious: SpuriousScores;
-  counterfactual: { change: number; flipProbability: number } | null;
+  counterfactual: CounterfactualEstimate | null;
 }
 
 export function rowEstimates(
@@ -77,7 +115,7 @@ export function rowEstimates(
     labelled: label === undefined ? null : labelledMemorization(probabilities, out.embedding, label, tables.byLabel, k, temperature, out.exemplarDot),
     twinDisagreement: twinDisagreement(out.twinA, out.twinB),
     spurious: spuriousScores(predicted, out.twinA, out.twinB, calibration, slices),
-    counterfactual: tables.probe ? counterfactualScores(tables.probe, out.logits, out.embedding, shortcutPosterior(out.twinA, out.twinB, calibration)) : null,
+    counterfactual: counterfactualEstimate(out, tables, calibration),
   };
 }
 
@@ -122,7 +160,9 @@ export function scoreRow(out: OutputRow, manifest: Manifest, tables: ServingTabl
       ...sp,
       shortcut_class_name: manifest.classNames[sp.shortcut_label],
       percentile: percentileFromQuantiles(sp.reliance, sc.quantiles.reliance, sc.quantileLevels),
+      intervention: e.counterfactual ? e.counterfactual.source : null,
       counterfactual_change: e.counterfactual ? e.counterfactual.change : null,
+      flip: e.counterfactual ? e.counterfactual.flip : null,
       flip_probability: e.counterfactual ? e.counterfactual.flipProbability : null,
     },
   };

@@ -132,6 +132,21 @@ describe('verifyBundle (the one verifier of the trainer and the worker)', () => 
     expect((await refusal(goodFiles(), undefined, 'other')).message).toBe('manifest.json: is for model "fixture", not "other"');
   });
 
+  it('accepts a declared intervention that fits the inputs and refuses one that does not', async () => {
+    const withIv = (intervention: object) => {
+      const files = goodFiles();
+      return rehash(files, { ...manifestOf(files), intervention });
+    };
+    const binary = { kind: 'binary', column: 'f1', description: 'swap f1', index: 1, values: [0, 1] };
+    const ok = await verify(withIv(binary));
+    expect(ok.tables.intervention?.alternatives).toBe(1);
+    // A declared intervention answers; the probe beside it is not used.
+    expect(ok.tables.probe).toBeNull();
+    expect((await refusal(withIv({ ...binary, index: D }))).message).toMatch(/^manifest\.json: does not match the bundle schema.*intervention/s);
+    const estimated = { kind: 'estimated', column: 'g', description: 'estimated', values: ['a', 'b'], weights: float32ToBase64(new Float32Array(D - 1)), direction: float32ToBase64(new Float32Array(D)), bias: 0, n: 5 };
+    expect((await refusal(withIv(estimated))).message).toMatch(/^manifest\.json: the estimated intervention holds 3 weights and 4 direction values, expected 4 each/);
+  });
+
   it('refuses memorization.json off its schema, of another embedding width, or with non-finite embeddings', async () => {
     const withExemplars = (edit: (e: any) => void) => {
       const files = goodFiles();

@@ -16,7 +16,7 @@ const prediction = (label: number): Prediction => ({
   memorization: { score: 0.1, member: false, estimator: 'neighbours', percentile: 0.2, twin_disagreement: 0 },
   spurious: {
     shortcut_label: 0, shortcut_class_name: 'c0', shortcut_confidence: 0.5, conflict: false, reliance: 0, percentile: 0,
-    slice_accuracy: null, counterfactual_change: null, flip_probability: null,
+    slice_accuracy: null, intervention: null, counterfactual_change: null, flip: null, flip_probability: null,
   },
 });
 

@@ -16,7 +16,7 @@ function input(r: Row): EvaluatedInput {
     memorization: { score: r.memorization, member: r.member ?? false, estimator: 'label_and_neighbours', percentile: r.memorization, twin_disagreement: r.twin },
     spurious: {
       shortcut_label: 0, shortcut_class_name: 'a', shortcut_confidence: 0.5, conflict: r.conflict, reliance: r.reliance, percentile: r.reliance,
-      slice_accuracy: null, counterfactual_change: r.cf, flip_probability: r.cf,
+      slice_accuracy: null, intervention: 'estimated', counterfactual_change: r.cf, flip: r.cf >= 0.5, flip_probability: r.cf,
     },
   };
   return { prediction, label: r.label, group: r.group, crossMistake: r.crossMistake };

@@ -24,9 +24,9 @@ async function seedUnpublished(): Promise<void> {
     'fixture-private': ['fixture-mat', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
     'fixture-userdata': ['fixture-mat', (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'csv:patients.csv' } })],
     'fixture-features-private': ['fixture-features', (m) => ({ ...m, publish: { samples: false, exemplars: false } })],
-    // No declared shortcut: no attribute column, no counterfactual probe.
+    // No declared shortcut: no shortcut column, no intervention.
     'fixture-features-plain': ['fixture-features', (m) => ({
-      ...m, dataset: { ...(m.dataset as object), columns: { label: 'decision' } }, scores: { ...(m.scores as object), counterfactualProbe: null },
+      ...m, dataset: { ...(m.dataset as object), columns: { label: 'decision' } }, intervention: undefined,
     })],
   };
   for (const [id, [from, edit]] of Object.entries(variants)) {
@@ -236,16 +236,16 @@ describe('a features bundle (a user table: named features, classes and groups, a
     const text = visibleText(html);
     expect(text).not.toMatch(/digit|colou?r|draw|canvas|pixel/i);
     expect(html).not.toContain('<canvas');
-    for (const name of [...FEATURE_CLASS_NAMES, ...FEATURE_GROUP_NAMES, 'region', FEATURE_INTERVENTION, ...FEATURE_NAMES]) expect(text).toContain(name);
-    expect(/<title>(.*?)<\/title>/.exec(html)![1]).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from region?');
-    expect(text).toContain('Region dependence');
+    for (const name of [...FEATURE_CLASS_NAMES, ...FEATURE_GROUP_NAMES, 'rural', FEATURE_INTERVENTION, ...FEATURE_NAMES]) expect(text).toContain(name);
+    expect(/<title>(.*?)<\/title>/.exec(html)![1]).toBe('mat-edge · Does the model decide “approved” or “denied” from the whole row, or from rural?');
+    expect(text).toContain('Rural dependence');
     expect(html).toContain('id="sample-groups"');
     expect(html).toContain('id="paste"');
     expect(html).not.toContain('id="private-note"');
     const config = JSON.parse(/<script type="application\/json" id="demo-config">(.*?)<\/script>/s.exec(html)![1]);
     expect(config.models[0]).toMatchObject({
       id: 'fixture-features', ok: true, classNames: FEATURE_CLASS_NAMES, groupNames: FEATURE_GROUP_NAMES, publishesSamples: true,
-      shortcut: { name: 'region', intervention: FEATURE_INTERVENTION }, input: { kind: 'features', featureNames: FEATURE_NAMES },
+      shortcut: { name: 'rural', intervention: FEATURE_INTERVENTION }, input: { kind: 'features', featureNames: FEATURE_NAMES },
     });
     expect(html).not.toMatch(INTERNALS);
   });
@@ -262,14 +262,16 @@ describe('a features bundle (a user table: named features, classes and groups, a
     }
   });
 
-  it('predicts a row with the probe\'s counterfactual estimate and the nearest exemplars, without pixels', async () => {
+  it('predicts a row with the model\'s own answer to its declared intervention and the nearest exemplars, without pixels', async () => {
     const row = [0.5, -1, 0.2, 0, 1.5, -0.3];
     const body = await (await call('/demo/predict', demo({ json: { inputs: [row], explain: true } }), features)).json() as DemoBody;
     expect(body.models.map((m) => m.id)).toEqual(['fixture-features']);
     const [p] = body.models[0].predictions;
     expect(FEATURE_CLASS_NAMES).toContain(p.class_name);
+    expect(p.spurious.intervention).toBe('applied');
     expect(p.spurious.counterfactual_change).toEqual(expect.any(Number));
-    expect(p.spurious.flip_probability).toEqual(expect.any(Number));
+    expect(p.spurious.flip).toEqual(expect.any(Boolean));
+    expect(p.spurious.flip_probability).toBeNull();
     expect((p.memorization.nearest as unknown[]).length).toBe(5);
     expect(body.models[0].exemplar_pixels).toEqual({});
   });

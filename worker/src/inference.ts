@@ -1,5 +1,5 @@
 import {
-  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, applyIntervention, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
 } from '#shared';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -33,21 +33,30 @@ export interface BatchPrediction {
   crossMistake(i: number, label: number): boolean;
 }
 
-/** One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). */
-/** With `labels` (/v1/evaluate), memorization of non-members is estimated for the labelled pair (x, y). */
-/** `membership: false` (the public demo) never looks inputs up among the training examples: every input is estimated. */
+/**
+ * One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). Where the
+ * bundle declares a shortcut intervention, the run holds [x; x′]: the N inputs, then their V counterfactuals each
+ * (V = 1, or categories − 1 ≤ 15: at most N·16 rows), so counterfactual_change and flip are the model's own answer.
+ * With `labels` (/v1/evaluate), memorization of non-members is estimated for the labelled pair (x, y).
+ * `membership: false` (the public demo) never looks inputs up among the training examples: every input is estimated.
+ */
 export async function predictVectors(
   bundle: LoadedBundle, vectors: number[][], explain: boolean, labels?: readonly number[], { membership = true } = {},
 ): Promise<BatchPrediction> {
-  const n = vectors.length, d = bundle.manifest.input.dim;
-  const x = new Float32Array(n * d);
-  vectors.forEach((v, i) => preprocess(v, bundle.manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d)));
+  const n = vectors.length, d = bundle.manifest.input.dim, p = bundle.manifest.input.preprocessing;
+  const intervention = bundle.tables.intervention, V = intervention?.alternatives ?? 0;
+  const rows = n * (1 + V);
+  const x = new Float32Array(rows * d);
+  vectors.forEach((v, i) => {
+    preprocess(v, p, x.subarray(i * d, (i + 1) * d));
+    if (intervention) applyIntervention(intervention, v).forEach((cf, a) => preprocess(cf, p, x.subarray((n + i * V + a) * d, (n + i * V + a + 1) * d)));
+  });
   // Looked up only where the bundle has a membership index (sha256 only behind its prefilter), started before the run.
   const members = membership && bundle.members.size ? bundle.members.lookup(vectors) : null;
-  const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
+  const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) });
   const memberScores = members ? await members : vectors.map(() => null);
   const rowsOf = (name: string) => {
-    const data = out[name].data as Float32Array, w = data.length / n;
+    const data = out[name].data as Float32Array, w = data.length / rows;
     return (i: number) => data.subarray(i * w, (i + 1) * w);
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);
@@ -56,6 +65,7 @@ export async function predictVectors(
   const exemplarDot = out[ONNX_EXEMPLAR_DOT] ? rowsOf(ONNX_EXEMPLAR_DOT) : null;
   const outputs = vectors.map((_, i) => ({
     logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(exemplarDot ? { exemplarDot: exemplarDot(i) } : {}),
+    ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(n + i * V + a)) } : {}),
   }));
   // Every route that answers with scores (predict, evaluate, the demo) comes through here: the outputs are checked
   // before they are scored, the scores before they are served.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  addEvaluated, contentHash, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
+  addEvaluated, applyIntervention, contentHash, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
   Thresholds, type EvaluationSummary, type GroupedAccuracy,
 } from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
@@ -82,18 +82,33 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
   const session = await openVerifiedSession(bundle);
-  const stats = emptyEvaluation(K, split.group ? groupNames.length : null, tables.probe !== null);
+  const stats = emptyEvaluation(K, split.group ? groupNames.length : null, tables.probe !== null || tables.intervention !== null);
+  // A declared intervention runs as the worker runs it: each batch's rows, then their V counterfactuals, in one run.
+  const iv = tables.intervention, V = iv?.alternatives ?? 0;
   const rowsOut = o.out ? RowWriter.open(o.out) : null;
   const thresholds = Thresholds.parse({});
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
-      const out = await runAll(session, x.subarray(start * D, (start + rows) * D), rows, D);
-      const E = out.embedding.length / rows;
+      const batch = V ? new Float32Array(rows * (1 + V) * D) : x.subarray(start * D, (start + rows) * D);
+      if (iv) {
+        batch.set(x.subarray(start * D, (start + rows) * D));
+        for (let j = 0; j < rows; j++) {
+          applyIntervention(iv, raw.subarray((start + j) * D, (start + j + 1) * D)).forEach((cf, a) => {
+            const at = rows + j * V + a;
+            preprocess(cf, manifest.input.preprocessing, batch.subarray(at * D, (at + 1) * D));
+          });
+        }
+      }
+      const out = await runAll(session, batch, rows * (1 + V), D);
+      const E = out.embedding.length / (rows * (1 + V));
       for (let j = 0; j < rows; j++) {
         const i = start + j, y = split.y[i];
         const k = (a: Float32Array) => a.subarray(j * K, (j + 1) * K);
-        const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
+        const row = {
+          logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB),
+          ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => out.logits.subarray((rows + j * V + a) * K, (rows + j * V + a + 1) * K)) } : {}),
+        };
         const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
         const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
         const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };

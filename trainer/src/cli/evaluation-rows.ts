@@ -37,7 +37,9 @@ export function predictionFields(p: Prediction, classNames: readonly string[]): 
     shortcut_confidence: p.spurious.shortcut_confidence,
     prediction_conflict: p.spurious.conflict,
     reliance: p.spurious.reliance,
+    intervention: p.spurious.intervention,
     counterfactual_change: p.spurious.counterfactual_change,
+    flip: p.spurious.flip,
     flip_probability: p.spurious.flip_probability,
     slice_accuracy: p.spurious.slice_accuracy,
   };

@@ -112,7 +112,8 @@ export async function scoreFile(file: string, o: ScoreOptions): Promise<ScoreRes
 function flaggedRow(id: string, f: Flagged, classNames: readonly string[]) {
   return {
     id, index: f.index, label: classNames[f.label], prediction: classNames[f.predicted], reasons: f.reasons.join(' '),
-    memorization: f.memorization, reliance: f.reliance, flip_probability: f.flip_probability, label_conflict: f.conflict,
+    memorization: f.memorization, reliance: f.reliance, counterfactual_change: f.counterfactual_change, flip: f.flip,
+    flip_probability: f.flip_probability, label_conflict: f.conflict,
   };
 }
 

@@ -37,6 +37,7 @@ export function trainingOptions(command: Command): Command {
     .option('--group-column <name>', 'true group column of user data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
     .option('--id-column <name>', 'row id column of user data (never a feature)')
+    .option('--shortcut-column <name>', 'the suspected shortcut: a feature column (binary, categorical or numeric: its intervention is applied to the input), a one-hot group COL=<category>, or an annotation that is not a feature (read as the attribute column; its intervention is estimated on validation). docs/method.md §7.3')
     .option('--feature-columns <list>', 'feature columns, comma-separated names, ranges (f0-f391) or globs (emb_*); default: every numeric column without a role, refusing one that alone predicts the label', columnList('--feature-columns'))
     .option('--ignore-columns <list>', 'columns never used as features (same forms)', columnList('--ignore-columns'))
     .option('--limit <n>', 'use only the first n examples of each split (smoke runs; any data)', intOption('--limit', 10))
@@ -60,7 +61,7 @@ export function trainingOptions(command: Command): Command {
 export function dataSpecOf(opts: Record<string, unknown> & { data: string; limit?: number }): DataSpec {
   return parseDataFlag(opts.data, {
     labelColumn: opts.labelColumn, groupColumn: opts.groupColumn, attributeColumn: opts.attributeColumn,
-    idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns,
+    idColumn: opts.idColumn, featureColumns: opts.featureColumns, ignoreColumns: opts.ignoreColumns, shortcutColumn: opts.shortcutColumn,
     val: opts.val, test: opts.test, labels: opts.labels, valLabels: opts.valLabels, testLabels: opts.testLabels,
     ...(opts.limit ? { limit: { train: opts.limit, val: opts.limit, test: opts.limit } } : {}),
   } as DataFlagOptions);
@@ -79,6 +80,7 @@ export function registerTrain(program: Command): void {
       const progress = opts.json ? jsonProgress() : terminalProgress();
       const data = await loadDataset(spec);
       if (data.featureChoice) progress.log(describeFeatureChoice(data.featureChoice));
+      if (data.intervention) progress.log(`shortcut intervention: ${data.intervention.spec.kind} (${data.intervention.why})`);
       const summary = await trainPipeline({
         data,
         algorithms: opts.algorithms,

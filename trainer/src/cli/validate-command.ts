@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { BACKEND_NAMES } from '../backend.js';
 import { InvalidArgumentError } from 'commander';
 import { silentProgress } from '../pipeline/progress.js';
-import { checksTable, evidenceTable } from '../validation/format.js';
+import { checksTable, evidenceTable, shortcutTable } from '../validation/format.js';
 import { runValidation, VALIDATION_DATASETS, writeValidation, type ValidationDataset } from '../validation/run.js';
 import { choice, intOption, workersOption } from './options.js';
 import { terminalProgress } from './progress-bar.js';
@@ -31,10 +31,23 @@ export function registerValidate(program: Command): void {
     .option('--bundles <dir>', 'also check the ERM and MAT bundles found in this folder (as written by train --out), through ONNX')
     .option('--work-dir <dir>', 'scratch folder (generated CSV)', 'artifacts/validation')
     .option('--out <file>', 'results as JSON (ValidationCheck[] under "checks")', 'artifacts/validation/validation.json')
+    .option('--table <file>', 'also validate the shortcut scores on a real CSV table (its training file); with --label-column and --shortcut-column (a binary or numeric input column), optionally --table-val, --table-test, --attribute-column (the annotation the estimated path is fitted on), --id-column')
+    .option('--table-val <file>', 'validation file of --table')
+    .option('--table-test <file>', 'test file of --table')
+    .option('--label-column <name>', 'label column of --table', 'label')
+    .option('--shortcut-column <name>', 'shortcut input column of --table')
+    .option('--attribute-column <name>', 'attribute annotation of --table (groups, and the estimated path)')
+    .option('--id-column <name>', 'row id column of --table')
     .option('--json', 'print the results as JSON on stdout (no progress bars)')
     .action(async (opts) => {
+      if (opts.table && !opts.shortcutColumn) throw new InvalidArgumentError('--table needs --shortcut-column');
+      const table = opts.table ? {
+        train: opts.table, labelColumn: opts.labelColumn, shortcutColumn: opts.shortcutColumn,
+        ...(opts.tableVal ? { val: opts.tableVal } : {}), ...(opts.tableTest ? { test: opts.tableTest } : {}),
+        ...(opts.attributeColumn ? { attributeColumn: opts.attributeColumn } : {}), ...(opts.idColumn ? { idColumn: opts.idColumn } : {}),
+      } : undefined;
       const result = await runValidation({
-        datasets: opts.datasets, trainLimit: opts.trainLimit, seed: opts.seed, sweep: opts.sweep, steps: opts.steps,
+        datasets: table ? [...opts.datasets, 'table'] : opts.datasets, ...(table ? { table } : {}), trainLimit: opts.trainLimit, seed: opts.seed, sweep: opts.sweep, steps: opts.steps,
         pairs: opts.pairs, epochs: opts.epochs, memorizationSample: opts.memorizationSample, exemplars: opts.exemplars,
         backend: opts.backend, workers: opts.workers, bundles: opts.bundles, workDir: opts.workDir, progress: opts.json ? silentProgress : terminalProgress(),
       });
@@ -44,6 +57,8 @@ export function registerValidate(program: Command): void {
         return;
       }
       console.log(`\n${checksTable(result.checks)}`);
+      const shortcut = shortcutTable(result.checks);
+      if (shortcut) console.log(`\nshortcut scores on test (served change and flip under the declared intervention vs the true one; the estimated path vs the same truth):\n${shortcut}`);
       console.log(`\nestimator evidence (selection = validation / selection subset, evaluation = test / evaluation subset):\n${evidenceTable(result.datasets.flatMap((d) => d.evidence))}`);
       for (const d of result.datasets) {
         console.log(`\nreliability diagrams on ${d.dataset} test (bin: mean predicted → observed accuracy, n):`);

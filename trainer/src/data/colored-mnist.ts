@@ -1,4 +1,4 @@
-import type { InputSpec } from '#shared';
+import type { InputSpec, Intervention } from '#shared';
 import { RandomState } from '../random.js';
 import { headSplit } from './head.js';
 import { loadMnist, type LabelledImages, type MnistSource } from './mnist.js';
@@ -117,6 +117,9 @@ function range(start: number, end: number): Int32Array {
 }
 
 /** Swaps the two colour channels of one raw 2×14×14 input. */
+/** The colour swap as the bundle declares it (red ↔ green: channel 0 takes channel 1's pixels and back). */
+export const COLOUR_SWAP: Intervention = { kind: 'channel-permutation', column: 'colour', description: 'swap the colour channels (red ↔ green)', permutation: [1, 0], plane: PIXELS };
+
 export function swapColour(x: Float32Array): Float32Array {
   const out = new Float32Array(DIM);
   out.set(x.subarray(PIXELS, DIM), 0);
@@ -155,6 +158,9 @@ export function buildColoredMnist(options: ColoredMnistOptions = {}): Dataset {
     train: limit.train === undefined ? train : headSplit(train, limit.train),
     val: limit.val === undefined ? val : headSplit(val, limit.val),
     test: limit.test === undefined ? test : headSplit(test, limit.test),
-    ...(spec.spurious === 'colour' ? { counterfactual: { intervention: 'swap the colour channels', apply: swapColour } } : {}),
+    ...(spec.spurious === 'colour' ? {
+      counterfactual: { intervention: 'swap the colour channels', apply: swapColour },
+      intervention: { spec: COLOUR_SWAP, why: 'Colored MNIST declares its colour swap (the colour is its spurious feature)' },
+    } : {}),
   };
 }

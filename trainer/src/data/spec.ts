@@ -52,6 +52,12 @@ export const TableSpec = z
     attributeColumn: Column.optional(),
     /** A row identifier: never a feature. */
     idColumn: Column.optional(),
+    /**
+     * The suspected shortcut (docs/method.md §7.3): a feature column (its intervention is applied to the input), a
+     * one-hot group `COL=<category>`, or an annotation that is not an input (read as the attribute column when none is
+     * given; its intervention is estimated on validation).
+     */
+    shortcutColumn: Column.optional(),
     /** Feature columns: names, ranges (`f0-f391`) or globs (`emb_*`); default: every numeric column without a role. */
     featureColumns: z.array(Column).min(1).optional(),
     /** Columns never used as features (same pattern forms). */
@@ -66,6 +72,10 @@ export const TableSpec = z
       return new Set(columns).size === columns.length;
     },
     'label, group, attribute and id columns must be different columns',
+  )
+  .refine(
+    (s) => s.shortcutColumn === undefined || ![s.labelColumn, s.groupColumn, s.idColumn].includes(s.shortcutColumn),
+    { message: 'the shortcut column cannot be the label, group or id column', path: ['shortcutColumn'] },
   )
   .superRefine((s, ctx) => {
     const companions = [['labels', 'train', '--labels'], ['valLabels', 'val', '--val-labels'], ['testLabels', 'test', '--test-labels']] as const;

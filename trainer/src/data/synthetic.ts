@@ -1,5 +1,6 @@
 import type { InputSpec } from '#shared';
 import { RandomState } from '../random.js';
+import { featureIntervention } from './shortcut.js';
 import type { Dataset, Split } from './types.js';
 
 export interface SyntheticOptions {
@@ -68,15 +69,18 @@ export function buildSynthetic(options: SyntheticOptions = {}): Dataset {
     featureNames: ['x_core', 'x_spurious', ...Array.from({ length: DIM - 2 }, (_, j) => `noise_${j}`)],
     preprocessing: { type: 'none' },
   };
+  const train = generateSplit(seed, 0.9, noiseStd);
   return {
     name: `synthetic:${noiseStd}`,
     numClasses: 2,
     classNames: ['class 0', 'class 1'],
     groupNames: ['class 0 · spurious 0 (majority)', 'class 0 · spurious 1 (minority)', 'class 1 · spurious 0 (minority)', 'class 1 · spurious 1 (majority)'],
     input,
-    train: generateSplit(seed, 0.9, noiseStd),
+    train,
     val: generateSplit(seed + 1, 0.5, noiseStd),
     test: generateSplit(seed + 2, 0.5, noiseStd),
     counterfactual: { intervention: 'negate the spurious coordinate', apply: flipSpurious },
+    // Declared as a user's numeric shortcut column would be: the class-balanced mirror of x_spurious (≈ its negation).
+    intervention: featureIntervention(train, 2, 'x_spurious', 1, 'synthetic'),
   };
 }

@@ -1,4 +1,4 @@
-import type { InputSpec } from '#shared';
+import type { InputSpec, Intervention } from '#shared';
 import type { FeatureChoice } from './columns.js';
 
 /** One split held in memory: row-major features and per-example annotations. */
@@ -36,14 +36,19 @@ export interface Dataset {
   val: Split;
   test: Split;
   /**
-   * Optional intervention on the spurious attribute (Colored MNIST: swap the colour channels): the validation
-   * protocol's ground truth, and what the bundle's counterfactual probe is fitted on (validation split only).
+   * The known true intervention on the spurious attribute (Colored MNIST: swap the colour channels; the planted CSV:
+   * negate its shortcut feature): the validation protocol's ground truth only.
    */
   counterfactual?: Counterfactual;
+  /**
+   * The declared shortcut intervention (docs/method.md §7.3), as the bundle's manifest carries it: Colored MNIST's colour
+   * swap, or the one derived for `--shortcut-column`; and why that kind (the trainer prints it).
+   */
+  intervention?: { spec: Intervention; why: string };
   /** User data: which columns became features and why the others did not (the trainer prints it). */
   featureChoice?: FeatureChoice;
   /** User data: the column roles (recorded in the manifest, so that a bundle can read a new file the same way). */
-  columns?: { label: string; group?: string; attribute?: string; id?: string };
+  columns?: { label: string; group?: string; attribute?: string; id?: string; shortcut?: string };
 }
 
 /** The shortcut swapped in one raw input, and what that means in words. */

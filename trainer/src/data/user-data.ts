@@ -6,6 +6,7 @@ import { DataValidationError } from './errors.js';
 import { chooseFeatures, type ColumnRoles, type FeatureChoice } from './columns.js';
 import { extractTable, type ExtractedTable } from './extract.js';
 import { findLabelProxy } from './label-proxy.js';
+import { oneHotGroup, shortcutIntervention } from './shortcut.js';
 import { chooseNpyFeatures, extractNpy } from './npy-table.js';
 import { openTable, tableFormatOf, type TableFormat } from './raw-table.js';
 import type { TableSpec } from './spec.js';
@@ -15,16 +16,32 @@ import type { Dataset } from './types.js';
 
 const COMPANION = { train: 'labels', val: 'valLabels', test: 'testLabels' } as const;
 
+/**
+ * A `--shortcut-column` that is not an input (neither a feature nor a one-hot group) is an annotation: read as the
+ * attribute column when none is given (groups = label × it), so that its intervention can be estimated on validation.
+ */
+function adoptShortcut(spec: TableSpec, roles: ColumnRoles, featureChoice: FeatureChoice): void {
+  const col = spec.shortcutColumn;
+  if (col === undefined || featureChoice.features.includes(col) || oneHotGroup(featureChoice.features, col)) return;
+  if (roles.attributeColumn === undefined) roles.attributeColumn = col;
+  else if (roles.attributeColumn !== col) {
+    throw new DataValidationError({ file: spec.kind === 'npy' ? spec.labels! : spec.train, column: col },
+      `the shortcut column is not a feature, and only the attribute column (${roles.attributeColumn}) can be an annotated shortcut: name it with --attribute-column, or make it a feature`);
+  }
+}
+
 /** The training file's features (chosen on its first rows) and its rows, read as a stream. */
 async function readTrain(spec: TableSpec, roles: ColumnRoles): Promise<{ featureChoice: FeatureChoice; table: ExtractedTable }> {
   if (spec.kind === 'npy') {
     const featureChoice = await chooseNpyFeatures(spec.train, roles);
+    adoptShortcut(spec, roles, featureChoice);
     return { featureChoice, table: await extractNpy(spec.train, spec.labels!, roles, featureChoice.features) };
   }
   const stream = await openTable(spec.train, spec.kind);
   let featureChoice: FeatureChoice;
   try {
     featureChoice = chooseFeatures(stream, roles);
+    adoptShortcut(spec, roles, featureChoice);
   } catch (err) {
     await stream.rest.return?.();
     throw err;
@@ -46,7 +63,7 @@ async function readSplit(spec: TableSpec, name: 'val' | 'test', roles: ColumnRol
  * @example await loadUserData(TableSpec.parse({ kind: 'csv', train: 'data.csv', attributeColumn: 'place' }))
  */
 export async function loadUserData(spec: TableSpec): Promise<Dataset> {
-  const roles = {
+  const roles: ColumnRoles = {
     labelColumn: spec.labelColumn, groupColumn: spec.groupColumn, attributeColumn: spec.attributeColumn,
     idColumn: spec.idColumn, featureColumns: spec.featureColumns, ignoreColumns: spec.ignoreColumns,
   };
@@ -64,7 +81,8 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     throw new DataValidationError({ file: labelFile, column: spec.labelColumn }, `needs at least 2 classes, found ${classNames.length} (${classNames.join(', ')})`);
   }
   const groupValues = spec.groupColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.groups!.values));
-  const attributeValues = spec.attributeColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.attributes!.values));
+  const attributeColumn = roles.attributeColumn;
+  const attributeValues = attributeColumn === undefined ? null : sortedCategories(tables.flatMap((t) => t.attributes!.values));
   const encode = (t: ExtractedTable): EncodedRows => {
     const y = recode(classNames, t.labels);
     const attribute = attributeValues && recode(attributeValues, t.attributes!);
@@ -111,20 +129,21 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
   const standardization = fitStandardization(rows.train!.features, rows.train!.n, rows.train!.d);
   const input: InputSpec = { kind: 'features', dim: rows.train!.d, featureNames: trainTable.featureNames, preprocessing: standardization };
   const groupNames = groupValues
-    ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => attributeGroupName(spec.labelColumn, cls, spec.attributeColumn!, a))) : []);
+    ?? (attributeValues ? classNames.flatMap((cls) => attributeValues.map((a) => attributeGroupName(spec.labelColumn, cls, attributeColumn!, a))) : []);
   // One split at a time, each split's float64 rows let go once its float32 copies exist: peak ≈ one extra copy.
   const standardized = (name: 'train' | 'val' | 'test') => {
     const split = standardizedSplit(rows[name]!, standardization);
     rows[name] = undefined;
     return split;
   };
-  return {
+  const dataset: Dataset = {
     featureChoice,
     columns: {
       label: spec.labelColumn,
       ...(spec.groupColumn !== undefined ? { group: spec.groupColumn } : {}),
-      ...(spec.attributeColumn !== undefined ? { attribute: spec.attributeColumn } : {}),
+      ...(attributeColumn !== undefined ? { attribute: attributeColumn } : {}),
       ...(spec.idColumn !== undefined ? { id: spec.idColumn } : {}),
+      ...(spec.shortcutColumn !== undefined ? { shortcut: spec.shortcutColumn } : {}),
     },
     name: `${spec.kind}:${basename(spec.train)}`,
     numClasses: classNames.length,
@@ -135,4 +154,6 @@ export async function loadUserData(spec: TableSpec): Promise<Dataset> {
     val: standardized('val'),
     test: standardized('test'),
   };
+  if (spec.shortcutColumn !== undefined) dataset.intervention = shortcutIntervention(dataset, spec.shortcutColumn, attributeValues, spec.train);
+  return dataset;
 }

@@ -1,5 +1,5 @@
 import {
-  BUNDLE_FORMAT_VERSION, decodeExemplars, servingTables, inferredGroupNames, type Calibration, type Publish, type Samples,
+  BUNDLE_FORMAT_VERSION, decodeExemplars, inferredGroupNames, prepareIntervention, servingTables, type Calibration, type Publish, type Samples,
 } from '#shared';
 import { ALGORITHMS, type AlgorithmName } from '../algorithms/registry.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -12,10 +12,9 @@ import { evaluateNet, inferredGroups } from '../train/evaluate.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
 import { bundleNetworks } from './bundle-networks.js';
 import { scoreCalibration, scoreRows } from './calibrate.js';
-import { fitCounterfactualProbe } from './counterfactual-probe.js';
 import { clipScores, memorizationIndex, selectExemplars } from './exemplars.js';
 import type { MemorizationMeasure } from './memorization.js';
-import { splitOutputs } from './outputs.js';
+import { interventionSplits, splitOutputs } from './outputs.js';
 import { reliabilityBins } from './report-data.js';
 
 export interface AssembleOptions {
@@ -61,8 +60,10 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
   const exemplarIdx = selectExemplars(scores, Math.min(o.exemplars, data.train.n), new RandomState(o.seed));
   const index = await memorizationIndex(data, splitOutputs(nets, data.train), scores, trainInferred, exemplarIdx, (i) => rawRow(data.train, i));
   const val = splitOutputs(nets, data.val);
-  const probe = fitCounterfactualProbe(data, nets, o.calibration, val);
-  const tables = servingTables(decodeExemplars(index.exemplars), data.numClasses, probe);
+  // The declared intervention is calibrated as it is served: the model's own outputs on the validation counterfactuals.
+  const intervention = data.intervention ? prepareIntervention(data.intervention.spec, data.input.dim) : null;
+  const tables = servingTables(decodeExemplars(index.exemplars), data.numClasses, null, intervention);
+  const valCounterfactual = intervention ? interventionSplits(data, data.val, intervention).map((split) => splitOutputs(nets, split)) : null;
   const served = new Mlp(sel.weights.arch, sel.weights);
   const metrics = {
     val: evaluateNet(served, data, data.val, inferredGroups(data.val, xrm.crossMistakes.val)),
@@ -88,13 +89,14 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         },
         metrics,
         calibration: o.calibration,
-        scores: scoreCalibration(scoreRows(val, o.calibration, tables, data.val.y), data.val.y, data.numClasses, probe, scores),
+        scores: scoreCalibration(scoreRows(val, o.calibration, tables, data.val.y, undefined, valCounterfactual), data.val.y, data.numClasses, null, scores),
         memorization: {
           estimator: { kind: o.measure.models === 2 ? 'twins' : 'random-halves', models: o.measure.models, fraction: 0.5 },
           trainingExamples: data.train.n,
           exemplars: exemplarIdx.length,
           perGroup: memorizationPerGroup(data, scores, trainInferred),
         },
+        ...(data.intervention ? { intervention: data.intervention.spec } : {}),
         publish: o.publish,
       },
       model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}`, exemplars: tables.exemplars }),

@@ -17,21 +17,30 @@ export interface RowScores {
   shortcutConfidence: Float64Array;
   shortcutLabel: Int32Array;
   conflict: Uint8Array;
-  /** Counterfactual probe's change and flip probability; NaN without a probe. */
+  /** Change under the declared intervention (or an old probe's estimate); NaN where there is neither. */
   counterfactualChange: Float64Array;
+  /** 1 where the answer flips under the intervention; 0 also where there is none. */
+  flip: Uint8Array;
+  /** An old probe's flip probability; NaN otherwise. */
   flipProbability: Float64Array;
 }
 
-/** Every row of a split through the shared `rowEstimates` (the numbers scoreRow serves), one column per field. */
-export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours = NEIGHBOURS): RowScores {
+/**
+ * Every row of a split through the shared `rowEstimates` (the numbers scoreRow serves), one column per field.
+ * `counterfactual`: the outputs on the split's intervention splits, where `tables` declares an intervention.
+ */
+export function scoreRows(
+  o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours = NEIGHBOURS,
+  counterfactual: readonly SplitOutputs[] | null = null,
+): RowScores {
   const n = o.n;
   const s: RowScores = {
     predicted: new Int32Array(n), memorization: new Float64Array(n), labelledMemorization: new Float64Array(n).fill(NaN),
     twinDisagreement: new Float64Array(n), reliance: new Float64Array(n), shortcutConfidence: new Float64Array(n), shortcutLabel: new Int32Array(n),
-    conflict: new Uint8Array(n), counterfactualChange: new Float64Array(n).fill(NaN), flipProbability: new Float64Array(n).fill(NaN),
+    conflict: new Uint8Array(n), counterfactualChange: new Float64Array(n).fill(NaN), flip: new Uint8Array(n), flipProbability: new Float64Array(n).fill(NaN),
   };
   for (let i = 0; i < n; i++) {
-    const e = rowEstimates(outputRow(o, i), cal, neighbours, tables, labels ? labels[i] : undefined);
+    const e = rowEstimates(outputRow(o, i, counterfactual), cal, neighbours, tables, labels ? labels[i] : undefined);
     s.predicted[i] = e.label;
     s.memorization[i] = e.neighbours.score;
     if (e.labelled !== null) s.labelledMemorization[i] = e.labelled;
@@ -42,15 +51,16 @@ export function scoreRows(o: SplitOutputs, cal: Calibration, tables: ServingTabl
     s.conflict[i] = e.spurious.conflict ? 1 : 0;
     if (e.counterfactual) {
       s.counterfactualChange[i] = e.counterfactual.change;
-      s.flipProbability[i] = e.counterfactual.flipProbability;
+      s.flip[i] = e.counterfactual.flip ? 1 : 0;
+      s.flipProbability[i] = e.counterfactual.flipProbability ?? NaN;
     }
   }
   return s;
 }
 
 /**
- * Validation quantiles of every score, accuracy per slice (ŷ, conflict, reliance bucket), and the counterfactual probe
- * the rows were scored with (null where none). `s` must be scored with the validation labels. `measured`: the training
+ * Validation quantiles of every score (the counterfactual change where the rows have one), accuracy per slice (ŷ,
+ * conflict, reliance bucket), and the counterfactual probe the rows were scored with (null where none: new bundles). `s` must be scored with the validation labels. `measured`: the training
  * set's measured (clipped) memorization, whose quantiles are the scale of a member's percentile.
  */
 export function scoreCalibration(
@@ -75,7 +85,7 @@ export function scoreCalibration(
       shortcutConfidence: quantiles(s.shortcutConfidence, levels),
       ...(finite(s.labelledMemorization) ? { labelledMemorization: quantiles(s.labelledMemorization, levels) } : {}),
       ...(measured && finite(measured) ? { measuredMemorization: quantiles(measured, levels) } : {}),
-      ...(probe && finite(s.counterfactualChange) ? { counterfactualChange: quantiles(s.counterfactualChange, levels) } : {}),
+      ...(finite(s.counterfactualChange) ? { counterfactualChange: quantiles(s.counterfactualChange, levels) } : {}),
     },
     relianceBucketEdges: RELIANCE_BUCKET_EDGES,
     sliceAccuracy: [...slices.values()].map(({ hits, ...rest }) => ({ ...rest, accuracy: rest.n ? hits / rest.n : null })),

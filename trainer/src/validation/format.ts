@@ -18,3 +18,39 @@ export function evidenceTable(evidence: Evidence[]): string {
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
   return [head, ...rows].map((r) => r.map((v, j) => v.padEnd(widths[j])).join('  ').trimEnd()).join('\n');
 }
+
+/** The shortcut-score columns (metric of a check → column head), in the order the table prints them. */
+const SHORTCUT_COLUMNS: [RegExp, string][] = [
+  [/^Spearman\(counterfactual_change, TV\)$/, 'Spearman(change, true)'],
+  [/^AUROC\(flip, flips\)$/, 'AUROC(flip, flips)'],
+  [/^AUROC\(counterfactual_change, flips\)$/, 'AUROC(change, flips)'],
+  [/^AUROC\(true change, flips\)/, 'ceiling'],
+  [/^served flip rate$/, 'flip rate'],
+  [/^flip rate under the true counterfactual$/, 'true flip rate'],
+  [/recall/, 'flip recall'],
+  [/precision/, 'flip precision'],
+  [/^Spearman\(estimated change/, 'est. Spearman'],
+  [/^AUROC\(estimated change/, 'est. AUROC'],
+  [/^AUROC\(estimated flip/, 'est. flip AUROC'],
+];
+
+/**
+ * The shortcut-score table of one validation run: per dataset, one row per model (ERM, MAT, and their bundles), the
+ * served change and flip against the true intervention and the estimated path against it; mean change ERM − MAT below.
+ */
+export function shortcutTable(checks: ValidationCheck[]): string {
+  const blocks: string[] = [];
+  const datasets = [...new Set(checks.map((c) => c.check.split(': ')[0]))];
+  for (const d of datasets) {
+    const mine = checks.filter((c) => c.check === `${d}: reliance vs counterfactual` || c.check === `${d}: estimated intervention`);
+    const models = [...new Set(mine.map((c) => c.model))].filter((m) => !m.startsWith('erm−mat'));
+    if (!mine.some((c) => c.metric === 'served flip rate')) continue;
+    const head = ['model', ...SHORTCUT_COLUMNS.map(([, h]) => h)];
+    const rows = models.map((m) => [m, ...SHORTCUT_COLUMNS.map(([re]) => fmt(mine.find((c) => c.model === m && re.test(c.metric))?.value ?? null))]);
+    const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+    const line = (r: string[]) => r.map((v, j) => (j ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  ');
+    const gaps = mine.filter((c) => c.model.startsWith('erm−mat')).map((c) => `${c.model} ${c.metric}: ${fmt(c.value)}${c.pass === null ? '' : c.pass ? ' (PASS)' : ' (MISS)'}`);
+    blocks.push([`${d}:`, line(head), ...rows.map(line), ...gaps].join('\n'));
+  }
+  return blocks.join('\n\n');
+}

@@ -1,6 +1,5 @@
 import type { Dataset } from '../data/types.js';
 import { bundleNetworks } from '../pipeline/bundle-networks.js';
-import { counterfactualProbe } from '../pipeline/counterfactual-probe.js';
 import { counterfactualSplit, splitOutputs } from '../pipeline/outputs.js';
 import type { Progress } from '../pipeline/progress.js';
 import type { Runner } from '../pool/runner.js';
@@ -13,7 +12,9 @@ import { cleanLabelMask, minorityMask } from './groups.js';
 import { crossFitted, leaveOnePairOut, measuredScores, MEMORIZATION_CANDIDATES, trainHalfModels, type MemorizationCandidate } from './memorization.js';
 import { trainModels, VALIDATED, type TrainedModels, type ValidatedAlgorithm } from './models.js';
 import { auroc, mean, spearman, take } from './stats.js';
-import { sliceReliability, spuriousPart, type ServedSplit, type SpuriousPart } from './spurious.js';
+import {
+  declaredIntervention, estimatedIntervention, interventionOutputs, sliceReliability, spuriousPart, type ServedSplit, type SpuriousPart,
+} from './spurious.js';
 
 export const TARGETS = { auroc: 0.85, spearman: 0.6 } as const;
 
@@ -31,6 +32,8 @@ export interface ProtocolOptions {
   bundles?: string;
   /** Apply targets (Colored MNIST); other datasets report the same numbers without pass/miss. */
   targets: boolean;
+  /** Apply the shortcut targets (served change vs the truth, ERM > MAT, the estimated path) also where `targets` is off (the planted CSV). */
+  shortcutTargets?: boolean;
   progress: Progress;
   /** Where the protocol's training runs train (this thread or a worker pool over this dataset). */
   runner: Runner;
@@ -46,13 +49,20 @@ export interface DatasetValidation {
   reliability: { model: string; bins: ReliabilityBin[] }[];
 }
 
-function target(o: ProtocolOptions, check: string, model: string, metric: string, value: number, min: number): ValidationCheck {
+function target(o: Pick<ProtocolOptions, 'targets'>, check: string, model: string, metric: string, value: number, min: number): ValidationCheck {
   return o.targets ? atLeast(check, model, metric, value, min) : info(check, model, metric, value);
 }
 
 /** "a > b" as a check where targets apply, else the difference a − b for information. */
-function exceeds(o: ProtocolOptions, check: string, model: string, metric: string, a: number, b: number): ValidationCheck {
+function exceeds(o: Pick<ProtocolOptions, 'targets'>, check: string, model: string, metric: string, a: number, b: number): ValidationCheck {
   return o.targets ? greater(check, model, metric, a, b, 'ERM > MAT') : info(check, model, metric, a - b);
+}
+
+/** Share of `flagged` rows among those with `truth` set (recall), or of `truth` among flagged (precision with the arguments swapped). */
+function shareOf(flagged: ArrayLike<number>, truth: ArrayLike<number>): number {
+  let hit = 0, n = 0;
+  for (let i = 0; i < truth.length; i++) if (truth[i]) { n++; if (flagged[i]) hit++; }
+  return n ? hit / n : NaN;
 }
 
 /** The served spurious scores a check can rank by (all computed by scoreRows, as the worker serves them). */
@@ -60,7 +70,7 @@ const RELIANCE_EVIDENCE = {
   reliance: (s: ServedSplit) => s.rows.reliance,
   'reliance×(1−slice_acc)': (s: ServedSplit) => s.rows.reliance.map((r, i) => r * (1 - (Number.isFinite(s.sliceAccuracy[i]) ? s.sliceAccuracy[i] : 0))),
   counterfactual_change: (s: ServedSplit) => s.rows.counterfactualChange,
-  flip_probability: (s: ServedSplit) => s.rows.flipProbability,
+  flip: (s: ServedSplit) => Float64Array.from(s.rows.flip),
 } as const;
 
 /** Reliance vs the counterfactual truth and conflict vs minority, for the served fields of one ERM/MAT pair. */
@@ -68,32 +78,48 @@ function spuriousChecks(data: Dataset, parts: Record<ValidatedAlgorithm, Spuriou
   const checks: ValidationCheck[] = [];
   const evidence: Evidence[] = [];
   const name = data.name;
-  const probed = VALIDATED.every((a) => parts[a].scoreCalibration.counterfactualProbe);
+  // The served counterfactual answer (a declared intervention, or an old bundle's probe) against the known truth.
+  const served = VALIDATED.every((a) => parts[a].test.rows.counterfactualChange.every(Number.isFinite));
+  const so = { targets: o.targets || (o.shortcutTargets ?? false) };
   if (data.counterfactual) {
-    // Headlines: counterfactual_change ranks by the true change, flip_probability by the true flips. Without a probe
-    // (K > 2) the XRM formula `reliance` stands for both.
-    const change = probed ? 'counterfactual_change' : 'reliance', flip = probed ? 'flip_probability' : 'reliance';
+    // Headlines: counterfactual_change ranks by the true change and the true flips. Without a served change the XRM
+    // formula `reliance` stands for it.
+    const change = served ? 'counterfactual_change' : 'reliance';
     for (const a of VALIDATED) {
       const { val, test } = parts[a];
       for (const [c, f] of Object.entries(RELIANCE_EVIDENCE)) {
         const sv = f(val), st = f(test);
-        if (!sv.every(Number.isFinite)) continue;
+        if (!sv.every(Number.isFinite) || (c === 'flip' && !served)) continue;
         evidence.push({ dataset: name, check: 'reliance', model: `${a}${suffix}`, candidate: c, metric: 'spearman vs TV', selection: spearman(sv, val.truth!.tv), evaluation: spearman(st, test.truth!.tv) });
         evidence.push({ dataset: name, check: 'reliance', model: `${a}${suffix}`, candidate: c, metric: 'AUROC flip', selection: auroc(sv, val.truth!.flips), evaluation: auroc(st, test.truth!.flips) });
       }
       const t = test.truth!;
-      checks.push(target(o, 'reliance vs counterfactual', `${a}${suffix}`, `Spearman(${change}, TV)`, spearman(RELIANCE_EVIDENCE[change](test), t.tv), TARGETS.spearman));
-      checks.push(target(o, 'reliance vs counterfactual', `${a}${suffix}`, `AUROC(${flip}, flips)`, auroc(RELIANCE_EVIDENCE[flip](test), t.flips), TARGETS.auroc));
-      if (probed) {
-        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, `AUROC(${change}, flips)`, auroc(RELIANCE_EVIDENCE[change](test), t.flips)));
-        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'AUROC(true TV, flips): ceiling of any change score', auroc(t.tv, t.flips)));
-        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'probe residual σ of the margin change (validation)', parts[a].scoreCalibration.counterfactualProbe!.residualSigma));
+      checks.push(target(so, 'reliance vs counterfactual', `${a}${suffix}`, `Spearman(${change}, TV)`, spearman(RELIANCE_EVIDENCE[change](test), t.tv), TARGETS.spearman));
+      // The flips are ranked by the served flip itself where there is one (the change ranks them only up to the
+      // ceiling below: inputs near the boundary flip after small moves), else by reliance.
+      const flip = served ? 'flip' : 'reliance';
+      checks.push(target(so, 'reliance vs counterfactual', `${a}${suffix}`, `AUROC(${flip}, flips)`, auroc(RELIANCE_EVIDENCE[flip](test), t.flips), TARGETS.auroc));
+      if (served) {
+        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'AUROC(counterfactual_change, flips)', auroc(test.rows.counterfactualChange, t.flips)));
+        // flip flags the inputs whose answer the shortcut decides: its recall and precision for the true flips.
+        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip: share of true flips flagged (recall)', shareOf(test.rows.flip, t.flips)));
+        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip: share of flagged that truly flip (precision)', shareOf(t.flips, test.rows.flip)));
+        checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'served flip rate', mean(test.rows.flip)));
       }
-      checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip rate under swap', mean(t.flips)));
+      checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'AUROC(true change, flips): ceiling of any change score', auroc(t.tv, t.flips)));
+      checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'flip rate under the true counterfactual', mean(t.flips)));
       checks.push(info('reliance vs counterfactual', `${a}${suffix}`, 'mean true TV', mean(t.tv)));
+      const est = parts[a].estimated;
+      if (est) {
+        checks.push(target(so, 'estimated intervention', `${a}${suffix}`, 'Spearman(estimated change, true change)', spearman(est.tv, t.tv), TARGETS.spearman));
+        checks.push(target(so, 'estimated intervention', `${a}${suffix}`, 'AUROC(estimated change, true flips)', auroc(est.tv, t.flips), TARGETS.auroc));
+        checks.push(info('estimated intervention', `${a}${suffix}`, 'AUROC(estimated flip, true flips)', auroc(est.flips, t.flips)));
+        checks.push(info('estimated intervention', `${a}${suffix}`, 'mean estimated change', mean(est.tv)));
+        checks.push(info('estimated intervention', `${a}${suffix}`, 'estimated flip rate', mean(est.flips)));
+      }
     }
     const m = (a: ValidatedAlgorithm) => mean(RELIANCE_EVIDENCE[change](parts[a].test));
-    checks.push(exceeds(o, 'reliance vs counterfactual', `erm−mat${suffix}`, `mean ${change}`, m('erm'), m('mat')));
+    checks.push(exceeds(so, 'reliance vs counterfactual', `erm−mat${suffix}`, `mean ${change}`, m('erm'), m('mat')));
   }
 
   // conflict vs true minority groups (test): /v1/evaluate knows the label, /v1/predict does not.
@@ -108,34 +134,40 @@ function spuriousChecks(data: Dataset, parts: Record<ValidatedAlgorithm, Spuriou
   return { checks, evidence };
 }
 
-/** The ERM and MAT parts trained in memory, with the calibration and probe trainPipeline would write. */
-function memoryParts(t: TrainedModels): Record<ValidatedAlgorithm, SpuriousPart> {
+/** The ERM and MAT parts trained in memory, with the calibration trainPipeline would write (its intervention included). */
+async function memoryParts(t: TrainedModels): Promise<Record<ValidatedAlgorithm, SpuriousPart>> {
   const { data } = t;
-  const part = (a: ValidatedAlgorithm): SpuriousPart => {
+  const iv = declaredIntervention(data), est = estimatedIntervention(data);
+  const part = async (a: ValidatedAlgorithm): Promise<SpuriousPart> => {
     const nets = bundleNetworks(t.models[a].weights, t.xrm);
-    const val = splitOutputs(nets, data.val), test = splitOutputs(nets, data.test);
+    const run = (s: Parameters<typeof splitOutputs>[1]) => splitOutputs(nets, s);
+    const val = run(data.val), test = run(data.test);
     const cf = data.counterfactual;
-    const cfOut = cf ? { val: splitOutputs(nets, counterfactualSplit(data, data.val, cf)), test: splitOutputs(nets, counterfactualSplit(data, data.test, cf)) } : null;
     return spuriousPart({
-      data, calibration: t.calibration, val, test, scores: null,
-      probe: cfOut ? counterfactualProbe(data, t.calibration, val, cfOut.val) : null,
-      cf: cfOut,
+      data, calibration: t.calibration, val, test, scores: null, probe: null,
+      cf: cf ? { val: run(counterfactualSplit(data, data.val, cf)), test: run(counterfactualSplit(data, data.test, cf)) } : null,
+      intervention: iv ? { prepared: iv, val: await interventionOutputs(data, data.val, iv, run), test: await interventionOutputs(data, data.test, iv, run) } : null,
+      estimated: est ? await interventionOutputs(data, data.test, est, run) : null,
     });
   };
-  return { erm: part('erm'), mat: part('mat') };
+  return { erm: await part('erm'), mat: await part('mat') };
 }
 
-/** Spurious parts of written ERM and MAT bundles, run through onnxruntime-web with their own calibration, slices and probe. */
+/** Spurious parts of written ERM and MAT bundles, run through onnxruntime-web with their own calibration, slices and intervention (or probe). */
 async function bundleParts(data: Dataset, root: string): Promise<Record<ValidatedAlgorithm, SpuriousPart> | null> {
   const found = await findBundles(root, data.name);
   if (!found.erm || !found.mat) return null;
-  const cf = data.counterfactual;
+  const cf = data.counterfactual, est = estimatedIntervention(data);
   const part = async (b: LoadedBundle): Promise<SpuriousPart> => {
     const { calibration, scores } = b.manifest;
+    const iv = declaredIntervention(data, b.manifest.intervention);
+    const run = (s: Parameters<typeof splitOutputs>[1]) => bundleOutputs(b, s);
     return spuriousPart({
       data, calibration, scores, probe: scores.counterfactualProbe ?? null,
-      val: await bundleOutputs(b, data.val), test: await bundleOutputs(b, data.test),
-      cf: cf ? { val: await bundleOutputs(b, counterfactualSplit(data, data.val, cf)), test: await bundleOutputs(b, counterfactualSplit(data, data.test, cf)) } : null,
+      val: await run(data.val), test: await run(data.test),
+      cf: cf ? { val: await run(counterfactualSplit(data, data.val, cf)), test: await run(counterfactualSplit(data, data.test, cf)) } : null,
+      intervention: iv ? { prepared: iv, val: await interventionOutputs(data, data.val, iv, run), test: await interventionOutputs(data, data.test, iv, run) } : null,
+      estimated: est ? await interventionOutputs(data, data.test, est, run) : null,
     });
   };
   return { erm: await part(found.erm), mat: await part(found.mat) };
@@ -147,7 +179,7 @@ export async function validateDataset(data: Dataset, o: ProtocolOptions): Promis
   const checks: ValidationCheck[] = [];
   const evidence: Evidence[] = [];
   const name = data.name;
-  const parts = memoryParts(t);
+  const parts = await memoryParts(t);
   const sp = spuriousChecks(data, parts, '', o);
   checks.push(...sp.checks);
   evidence.push(...sp.evidence);

@@ -1,9 +1,9 @@
 import type { InputSpec } from '#shared';
 
 /**
- * The shortcut a bundle declares: the annotated attribute column it suspects (`dataset.columns.attribute`; a group
- * column is label × attribute, not a shortcut) and the intervention in words (`scores.counterfactualProbe.intervention`)
- * where the bundle can estimate the model's answer to it. Either is null where the bundle does not declare it.
+ * The shortcut a bundle declares: its `--shortcut-column` (`dataset.columns.shortcut`, else the annotated attribute
+ * column; a group column is label × attribute, not a shortcut) and the intervention in words (`intervention.description`,
+ * or an old bundle's `scores.counterfactualProbe.intervention`). Either is null where the bundle does not declare it.
  */
 export interface DeclaredShortcut {
   name: string | null;

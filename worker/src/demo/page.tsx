@@ -21,9 +21,9 @@ const ImageGlossary = () => (
       <dd>How sure the colour alone (what models trained to find the shortcut say) is of the model's answer (0 = the
         colour says nothing or points the other way, 1 = the colour alone gives this answer).</dd>
       <dt>Colour dependence</dt>
-      <dd>How much this model's answer is expected to move if the same digit had the other colour (0 = not at all),
-        estimated from the model's own internal representation by a probe fitted on recoloured validation digits; the
-        note gives the estimated chance that the answer flips. The colour check below tests it.</dd>
+      <dd>How much this model's answer moves when the same digit has the other colour (0 = not at all): the model is run
+        on your digit in the other colour in the same call, so this is its own answer (a bundle written before that
+        carries an estimate instead, and the card says so). The colour check below shows it.</dd>
       <dt>Colour check</dt>
       <dd>The same digit in the other colour. A model that reads the shape keeps its answer.</dd>
     </dl>
@@ -49,9 +49,10 @@ const FeaturesGlossary = ({ model }: { model: ServedDemoModel }) => {
           rows that are hard, unusual, or only learnt by memorizing.</dd>
         {intervention
           ? <><dt>{w.dependence}</dt>
-            <dd>How much this model's answer is expected to move {w.intervened} (0 = not at all), estimated from the
-              model's own internal representation by a probe fitted on validation rows; the note gives the estimated
-              chance that the answer changes{name ? `, that is, that it follows ${name}` : ''}.</dd></>
+            <dd>How much this model's answer moves {w.intervened} (0 = not at all): the model is run on the changed row
+              in the same call (where {name ?? 'the shortcut'} is not one of the row's values, the change is estimated
+              from validation rows, and the card says so); the note says whether the answer
+              changes{name ? `, that is, whether it follows ${name}` : ''}.</dd></>
           : null}
       </dl>
     </details>

@@ -80,7 +80,10 @@ function pageInfo({ id, version, manifest: m, samples }: LoadedBundle): DemoMode
   const columns = m.dataset.columns;
   return {
     id, ok: true, version, algorithm: m.training.algorithm, classNames: m.classNames, groupNames: m.groupNames, input: m.input,
-    shortcut: { name: columns?.attribute ?? null, intervention: m.scores.counterfactualProbe?.intervention ?? null },
+    shortcut: {
+      name: columns?.shortcut ?? columns?.attribute ?? null,
+      intervention: m.intervention?.description ?? m.scores.counterfactualProbe?.intervention ?? null,
+    },
     publishesSamples: Boolean(samples?.items.length) && bundlePublish(m).samples,
     test: testMetrics(m),
   };

@@ -68,7 +68,7 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
     const evaluated = predictions.map((prediction, i) => ({
       prediction, label: labels.indices[i], crossMistake: crossMistake(i, labels.indices[i]), ...(groups ? { group: groups[i] } : {}),
     }));
-    const stats = evaluateInputs(evaluated, classNames.length, groups ? groupNames.length : null, bundle.tables.probe !== null);
+    const stats = evaluateInputs(evaluated, classNames.length, groups ? groupNames.length : null, bundle.tables.probe !== null || bundle.tables.intervention !== null);
     const { true_groups: _t, inferred_groups: _i, ...summary } = summarizeEvaluation(stats, classNames, groupNames);
     const flagged = evaluated.flatMap((e, i) => {
       const reasons = flagReasons(e, body.thresholds);
@@ -76,7 +76,8 @@ export function registerEvaluate(app: OpenAPIHono<AppEnv>): void {
       return reasons.length
         ? [{
           index: body.offset + i, label: e.label, predicted: p.label, reasons,
-          memorization: p.memorization.score, reliance: p.spurious.reliance, flip_probability: p.spurious.flip_probability, conflict: e.crossMistake,
+          memorization: p.memorization.score, reliance: p.spurious.reliance,
+          counterfactual_change: p.spurious.counterfactual_change, flip: p.spurious.flip, flip_probability: p.spurious.flip_probability, conflict: e.crossMistake,
         }]
         : [];
     });

@@ -1,7 +1,7 @@
 /**
  * The features page: the published test rows of the first model, grouped by the manifest's group names, and a box to
  * paste a row of one's own (the only input where the bundle keeps its samples private). Each pick or paste is sent
- * once, as is: a features bundle's counterfactual answer is the probe's estimate, not a second input.
+ * once, as is: the worker runs the bundle's declared intervention on it in the same call (no second request).
  */
 import type { ServedDemoModel } from '../config.js';
 import type { DemoSample } from '../schema.js';

@@ -64,9 +64,7 @@ function explanation(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTM
   if (s.conflict) lines.push(`${Shortcut} alone points to ${cls(s.shortcut_label)} (${pct(s.shortcut_confidence)}): this answer goes against ${w.shortcut}, so it must come from ${w.pattern}.`);
   else if (s.reliance >= 0.5) lines.push(`${Shortcut} alone would also say ${cls(p.label)} (${pct(s.shortcut_confidence)}): this answer could come from ${w.shortcut} rather than ${w.pattern}.`);
   else lines.push(`${Shortcut} alone gives this answer little support (reliance ${num(s.reliance)}): it is not the shortcut's answer.`);
-  if (s.flip_probability !== null && w.intervened) lines.push(s.flip_probability >= 0.5
-    ? `Estimated from the model itself: ${w.intervened} this answer would probably change (${pct(s.flip_probability)}).`
-    : `Estimated from the model itself: ${w.intervened} this answer would probably stay (${pct(1 - s.flip_probability)}).`);
+  if (s.flip !== null && w.intervened) lines.push(`${s.intervention === 'applied' ? 'Run through the model' : 'Estimated from the model'}: ${w.intervened} this answer ${s.flip ? 'changes' : 'stays'} (the probabilities move by ${num(s.counterfactual_change ?? 0)}).`);
   if (s.slice_accuracy !== null) lines.push(`On validation ${w.examples} like this one (same answer, same relation to ${w.shortcut}) the model was right ${pct(s.slice_accuracy)} of the time.`);
   if (m.percentile >= 0.9) lines.push(`Its most similar training ${w.examples} had to be memorized (score ${num(m.score)}, higher than ${pct(m.percentile)} of validation ${w.examples}): the answer may rest on a few remembered examples.`);
   else lines.push(`The answer rests on a general pattern more than on memorized examples (score ${num(m.score)}).`);
@@ -95,17 +93,17 @@ function colourChecks(model: ServedDemoModel, p: DemoPrediction, swapped: DemoPr
 }
 
 /**
- * The counterfactual answer of a features model to its declared intervention, as the bundle's probe estimates it
- * (two classes: a changed answer is the other class).
+ * The counterfactual answer of a features model to its declared intervention: the same graph run on the intervened row
+ * (`applied`), or on an estimate of it where the shortcut is not an input (`estimated`, as are old bundles' probes).
  */
 function counterfactualCheck(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTMLElement | null {
-  const flip = p.spurious.flip_probability;
-  if (flip === null || !w.intervened) return null;
-  const flips = flip >= 0.5, other = model.classNames.length === 2 ? model.classNames[1 - p.label] : null;
+  const s = p.spurious;
+  if (s.flip === null || !w.intervened) return null;
   const follows = model.shortcut.name ? `this model follows ${model.shortcut.name}` : 'this model follows the shortcut';
-  return h('div', { class: `check ${flips ? 'flips' : 'stable'}`, 'data-check': flips ? 'flips' : 'stable', 'data-counterfactual': '' }, flips
-    ? `\u26a0 ${capitalize(w.intervened)}, the answer would probably change${other ? ` to ${quote(other)}` : ''} (estimated ${pct(flip)}): ${follows}.`
-    : `\u2713 ${capitalize(w.intervened)}, the answer would probably stay ${quote(model.classNames[p.label])} (estimated ${pct(1 - flip)}).`);
+  const how = s.intervention === 'applied' ? 'run through the model' : 'estimated';
+  return h('div', { class: `check ${s.flip ? 'flips' : 'stable'}`, 'data-check': s.flip ? 'flips' : 'stable', 'data-counterfactual': s.intervention ?? '' }, s.flip
+    ? `\u26a0 ${capitalize(w.intervened)}, the answer changes (${how}): ${follows}.`
+    : `\u2713 ${capitalize(w.intervened)}, the answer stays ${quote(model.classNames[p.label])} (${how}).`);
 }
 
 export function card(result: DemoModelResult, { model, truth, otherColours, image }: CardContext): HTMLElement {
@@ -121,9 +119,7 @@ export function card(result: DemoModelResult, { model, truth, otherColours, imag
   const m = p.memorization, s = p.spurious;
   // Image cards keep their three gauges (the colour check shows the twin-like evidence); feature cards add the twins'.
   const dependence = s.counterfactual_change === null || !w.intervened ? null
-    : gauge(w.dependence, s.counterfactual_change, image
-      ? `estimated chance the answer changes ${w.intervened}: ${pct(s.flip_probability ?? 0)}`
-      : `estimated chance the answer changes: ${pct(s.flip_probability ?? 0)}`);
+    : gauge(w.dependence, s.counterfactual_change, `${s.intervention === 'applied' ? 'change of the probabilities' : 'estimated change of the probabilities'} ${w.intervened}`);
   const shown = [
     gauge('Memorization', m.score, `higher than ${pct(m.percentile)} of validation ${w.examples}`),
     gauge('Shortcut reliance', s.reliance, s.conflict ? `answer goes against ${w.shortcut}` : `${w.shortcut} says ${quote(model.classNames[s.shortcut_label])} (${pct(s.shortcut_confidence)})`),
