@@ -89,11 +89,15 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
       const out = await runAll(session, x.subarray(start * D, (start + rows) * D), rows, D);
-      const E = out.embedding.length / rows;
+      const E = out.embedding.length / rows, C = out.exemplarDot ? out.exemplarDot.length / rows : 0;
       for (let j = 0; j < rows; j++) {
         const i = start + j, y = split.y[i];
         const k = (a: Float32Array) => a.subarray(j * K, (j + 1) * K);
-        const row = { logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB) };
+        // The nearest-exemplar similarities from the graph where it has them, as the worker scores a request.
+        const row = {
+          logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB),
+          ...(out.exemplarDot ? { exemplarDot: out.exemplarDot.subarray(j * C, (j + 1) * C) } : {}),
+        };
         const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
         const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
         const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };
