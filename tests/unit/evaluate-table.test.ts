@@ -84,6 +84,19 @@ describe('evaluate BUNDLE --test FILE: a test file alone, read with the columns 
     expect(csv.length - 1).toBe(jsonl.length);
     const bad = path.join(root, 'bad.csv');
     await writeFile(bad, 'id,f0,f1,f2,label,place\nx1,0.1,0.2,0.3,cat,land\nx2,0.1,0.2,0.3,fox,land\n');
-    await expect(evaluateBundle(dir, { test: bad })).rejects.toThrow(`${bad}: row 3, column "label": "fox" is not a class of this bundle (cat, dog)`);
+    await expect(evaluateBundle(dir, { test: bad })).rejects.toThrow(`${bad}: row 3, column "label": "fox" is not a class of this model (cat, dog, or an index below 2)`);
+  });
+
+  it('takes a class by index as mat-edge score does (one lookup, categoryIndex), but never an integer name by index', async () => {
+    const byIndex = path.join(root, 'by-index.csv');
+    await writeFile(byIndex, 'id,f0,f1,f2,label,place\nx1,0.1,0.2,0.3,1,land\nx2,0.1,0.2,0.3,cat,land\n');
+    const out = path.join(root, 'by-index.jsonl');
+    await evaluateBundle(dir, { test: byIndex, out });
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.label, r.group])).toEqual([['dog', 'label=dog · place=land'], ['cat', 'label=cat · place=land']]);
+    const { categoryIndex } = await import('../../trainer/src/data/categories.js');
+    const at = { file: 'f.csv', row: 2, column: 'label' };
+    expect(categoryIndex(['1', '2', '3'], '2', at, 'class')).toBe(1);
+    expect(() => categoryIndex(['1', '2', '3'], '0', at, 'class')).toThrow('f.csv: row 2, column "label": "0" is not a class of this model (1, 2, 3)');
   });
 });

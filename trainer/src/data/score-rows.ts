@@ -1,6 +1,6 @@
 import type { Manifest } from '#shared';
 import type { ScoreRow } from '../../../client/src/batches.js';
-import { attributeGroupName } from './categories.js';
+import { attributeGroupName, categoryIndex } from './categories.js';
 import { parseCategory, readFeature } from './cells.js';
 import { DataValidationError } from './errors.js';
 import { npyColumnNames, npyRows, readNpyHeader } from './npy.js';
@@ -23,15 +23,6 @@ export interface ScoreFile {
   rows: AsyncGenerator<ScoreFileRow>;
   /** Rows expected (exact for Parquet and .npy, estimated for CSV and JSONL), for the progress bar. */
   rowsHint: number;
-}
-
-/** Class or group index of a category cell: matched by name, else an integer index within range. */
-function categoryIndex(names: readonly string[], text: string, at: { file: string; row: number; column: string }, what: string): number {
-  const k = names.indexOf(text);
-  if (k >= 0) return k;
-  if (/^\d+$/.test(text) && Number(text) < names.length) return Number(text);
-  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
-  throw new DataValidationError(at, `"${text}" is not a ${what} of this model (${shown}, or an index below ${names.length})`);
 }
 
 /** Reads label, group and id from an annotation row (a table row, or a .npy array's companion row). */
