@@ -5,7 +5,7 @@
  * test table as CSV, Parquet and .npy + CSV companion (bench/embedding-table.ts); then runs the CLI as a fresh child
  * process per format and repeat, timing it from spawn to exit (node start, bundle load, read, inference, scores and
  * the rows file) and reading the child's own peak RSS. Prints medians and PASS/MISS, and writes JSON.
- * Usage: npm run bench:evaluate [-- --rows 100000 --dim 384 --repeats 3 --formats csv,parquet,npy --out FILE]
+ * Usage: npm run bench:evaluate [-- --rows 100000 --dim 384 --repeats 3 --formats csv,parquet,npy --out FILE --bin OTHER/bin/mat-edge.mjs]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '3' },
     formats: { type: 'string', default: 'csv,parquet,npy' },
     out: { type: 'string', default: 'artifacts/bench-evaluate.json' },
+    /** The mat-edge entry that evaluates, e.g. a baseline checkout's bin/mat-edge.mjs (the bundles are trained by this one). */
+    bin: { type: 'string', default: 'bin/mat-edge.mjs' },
     /** Extra node flags for the evaluate child, e.g. "--cpu-prof --cpu-prof-dir=.scratch/prof". */
     'node-flags': { type: 'string', default: '' },
   },
@@ -32,7 +34,7 @@ type Format = 'csv' | 'parquet' | 'npy';
 const TARGET = { rowsPerSecond: 10_000, peakRssMB: 2048 };
 const TRAIN_ROWS = 3000;
 const median = (xs: number[]) => quantiles(xs, [0.5])[0];
-const BIN = path.resolve('bin/mat-edge.mjs');
+const BIN = path.resolve('bin/mat-edge.mjs'), EVALUATE_BIN = path.resolve(args.bin!);
 
 const cache = path.resolve('.scratch/evaluate-bench', `${N}x${DIM}`);
 const files = {
@@ -47,13 +49,13 @@ const files = {
 const bundleOf = (format: Format) => path.join(cache, 'bundles', format === 'parquet' ? 'mat-evaluate-bench-parquet' : 'mat-evaluate-bench');
 
 /** Runs a mat-edge verb in a child process; returns its wall time and peak RSS (written by the child as it exits). */
-function mateEdge(argv: string[], nodeFlags: string[] = []): { seconds: number; cpuSeconds: number; peakRssMB: number; stdout: string } {
+function mateEdge(argv: string[], nodeFlags: string[] = [], bin = BIN): { seconds: number; cpuSeconds: number; peakRssMB: number; stdout: string } {
   const rssFile = path.join(cache, `rss-${process.pid}.json`);
   // The child reports its own peak RSS and CPU time (every thread, user + system): process.resourceUsage() in an exit
   // hook, so nothing outside Node is needed. CPU time is the steadier figure on a shared machine.
   const hook = `data:text/javascript,import{writeFileSync}from'node:fs';process.on('exit',()=>{const u=process.resourceUsage();writeFileSync(${JSON.stringify(rssFile)},JSON.stringify(u))})`;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [...nodeFlags, '--import', hook, BIN, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', hook, bin, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`mat-edge ${argv.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr}`);
   const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as NodeJS.ResourceUsage;
@@ -94,7 +96,7 @@ interface Run { seconds: number; rowsPerSecond: number; cpuSeconds: number; peak
 function evaluateOnce(format: Format, nodeFlags: string[]): Run {
   const rowsFile = path.join(cache, `rows-${format}.jsonl`);
   const test = format === 'npy' ? ['--test', files.npy, '--test-labels', files.labels] : ['--test', files[format]];
-  const r = mateEdge(['evaluate', bundleOf(format), ...test, '--out', rowsFile, '--json'], nodeFlags);
+  const r = mateEdge(['evaluate', bundleOf(format), ...test, '--out', rowsFile, '--json'], nodeFlags, EVALUATE_BIN);
   const result = JSON.parse(r.stdout) as { n: number };
   // Every row written, each with its scores: a run that skipped work would not pass this.
   const text = readFileSync(rowsFile, 'utf8');
@@ -121,5 +123,5 @@ for (const format of FORMATS) {
   console.log(`${format.padEnd(8)} ${median(runs.map((r) => r.seconds)).toFixed(1).padStart(6)} s  ${Math.round(rowsPerSecond).toString().padStart(7)} rows/s  peak RSS ${peakRssMB.toFixed(0).padStart(5)} MB  ${pass ? 'PASS' : 'MISS'}   (CPU ${cpu.toFixed(1)} s, ${Math.round(N / cpu)} rows per CPU-second; load average ${loadavg()[0].toFixed(1)})`);
 }
 mkdirSync(path.dirname(path.resolve(args.out!)), { recursive: true });
-writeFileSync(args.out!, `${JSON.stringify({ rows: N, dim: DIM, cores: cpus().length, repeats: REPEATS, target: TARGET, results }, null, 2)}\n`);
+writeFileSync(args.out!, `${JSON.stringify({ bin: args.bin, rows: N, dim: DIM, cores: cpus().length, loadAverage: loadavg(), repeats: REPEATS, target: TARGET, results }, null, 2)}\n`);
 console.log(`wrote ${args.out}`);

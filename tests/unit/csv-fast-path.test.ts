@@ -104,3 +104,55 @@ describe('CSV fast path: quote- and CR-free text is split as csv-parse splits it
     expect(got.rows).toEqual(reference(text));
   });
 });
+
+describe('CSV fast path with useCells: a feature\'s plain decimal comes as its number', () => {
+  it('every plain decimal is exactly Number(text); every other cell is its text, as csv-parse gives it', async () => {
+    let s = 7;
+    const rand = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+    const odd = ['', ' 1.5', '1.5 ', '1e5', '-1E-3', '.5', '5.', '-', '+', '.', '0x10', 'NaN', 'inf', '1.2.3', '١', '12345678901234567', '-0', '-0.0000', '+7', '007.50', 'abc'];
+    const cell = () => {
+      const r = rand();
+      if (r < 0.1) return odd[Math.floor(rand() * odd.length)];
+      const digits = 1 + Math.floor(rand() * 17);
+      const text = String(Math.floor(rand() * 10 ** digits)).padStart(digits, '0');
+      const dot = Math.floor(rand() * (digits + 1));
+      return `${rand() < 0.3 ? '-' : ''}${text.slice(0, dot)}${rand() < 0.8 ? '.' : ''}${text.slice(dot)}`;
+    };
+    const ROWS = 100_000; // several read chunks: the first one's rows are text (read with the header)
+    const rows = ['f0,name,f1,unused,f2'];
+    for (let i = 0; i < ROWS; i++) rows.push([cell(), `n${i}`, cell(), 'x', cell()].join(','));
+    const text = `${rows.join('\n')}\n`;
+    writeFileSync(join(dir, 'numbers.csv'), text);
+    const { rows: it, useCells } = await openCsv(join(dir, 'numbers.csv'));
+    useCells!(['number', 'text', 'number', 'skip', 'number']);
+    const want = reference(text).slice(1);
+    // Mismatches collected, not asserted per cell: 300,000 expect() calls would take most of a minute.
+    const wrong: string[] = [];
+    const PLAIN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+    let i = 0, numbers = 0, textRows = 0;
+    for (let r = await it.next(); !r.done; r = await it.next(), i++) {
+      const { line, cells } = r.value, ref = want[i];
+      if (line !== ref.line) wrong.push(`row ${i}: line ${line}, expected ${ref.line}`);
+      // The rows of the chunk the header came in were split as text before useCells; every later row by its use.
+      if (cells[3] !== null) {
+        if (numbers > 0 || cells.some((c, j) => c !== ref.cells[j])) wrong.push(`row ${i}: text row ${JSON.stringify(cells)}`);
+        textRows++;
+        continue;
+      }
+      if (cells[1] !== ref.cells[1]) wrong.push(`row ${i}: name ${cells[1]}`);
+      for (const j of [0, 2, 4]) {
+        const t = ref.cells[j] as string;
+        if (typeof cells[j] !== 'number') {
+          if (cells[j] !== t) wrong.push(`row ${i}: ${JSON.stringify(cells[j])} for ${JSON.stringify(t)}`);
+          continue;
+        }
+        numbers++;
+        if (!Object.is(cells[j], Number(t)) || !PLAIN.test(t)) wrong.push(`row ${i}: ${cells[j]} for ${JSON.stringify(t)}`);
+      }
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+    expect(i).toBe(ROWS);
+    expect(textRows).toBeLessThan(ROWS / 2);
+    expect(numbers).toBeGreaterThan(0.7 * 3 * (ROWS - textRows));
+  });
+});

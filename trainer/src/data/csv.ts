@@ -1,6 +1,6 @@
 import { CsvError, parse, type Info, type Parser } from 'csv-parse';
 import { DataValidationError } from './errors.js';
-import { cannotRead, openFile, type RawRow, type RowSource } from './raw-table.js';
+import { cannotRead, openFile, type Cell, type CellUse, type RawRow, type RowSource } from './raw-table.js';
 
 /** A csv-parse error as the data error users see, at the line where the failing record starts. */
 function csvError(err: unknown, file: string, row: number): Error {
@@ -21,13 +21,63 @@ function innerNewlines(fields: string[]): number {
   return n;
 }
 
-const LF = 0x0a, CR = 0x0d, QUOTE = 0x22;
+const LF = 0x0a, CR = 0x0d, QUOTE = 0x22, COMMA = 0x2c, MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /** One record as read, at the 1-based line where it starts. */
 interface CsvRecord {
   line: number;
-  fields: string[];
+  fields: Cell[];
+}
+
+/** Where plainDecimal stopped: the byte after the number it read (a comma or the line's end when the field is one). */
+let scanned = 0;
+
+/**
+ * The number at the start of bytes [from, to) when it is a plain decimal ([+-]digits[.digits], at most 15 digits),
+ * else NaN; `scanned` is where it stopped. Exactly Number(text) for those: the digits are an integer below 2^53 and
+ * 10^k (k ≤ 15) is exact, so the one division rounds correctly.
+ */
+function plainDecimal(b: Buffer, from: number, to: number): number {
+  let k = from, c = k < to ? b[k] : -1, negative = false;
+  if (c === MINUS || c === PLUS) (negative = c === MINUS, c = ++k < to ? b[k] : -1);
+  let m = 0, digits = 0, fraction = 0;
+  while (c >= 48 && c <= 57) (m = m * 10 + (c - 48), digits++, c = ++k < to ? b[k] : -1);
+  if (c === DOT) {
+    c = ++k < to ? b[k] : -1;
+    while (c >= 48 && c <= 57) (m = m * 10 + (c - 48), digits++, fraction++, c = ++k < to ? b[k] : -1);
+  }
+  scanned = k;
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const v = m / POW10[fraction];
+  return negative ? -v : v;
+}
+
+/**
+ * One quote-free line [from, to) as cells by `uses`: a feature's plain decimal as its number (no string made), text
+ * cells as text, skipped cells null. A line whose field count is not the header's is split as text (its error follows).
+ */
+function lineCells(b: Buffer, from: number, to: number, uses: readonly CellUse[]): Cell[] {
+  const cells = new Array<Cell>(uses.length);
+  let p = from;
+  for (let j = 0; j < uses.length; j++) {
+    const use = uses[j];
+    let q: number, cell: Cell = null;
+    if (use === 'number') {
+      const v = plainDecimal(b, p, to);
+      q = scanned;
+      if (q === to || b[q] === COMMA) {
+        if (v === v) cell = v; // not NaN: the whole field is a plain decimal
+      } else q = b.indexOf(COMMA, q);
+    } else q = b.indexOf(COMMA, p);
+    if (q < 0 || q > to) q = to;
+    if (q === to && j !== uses.length - 1) break;
+    cells[j] = use === 'skip' || cell !== null ? cell : b.toString('utf8', p, q);
+    if (q === to) return cells;
+    p = q + 1;
+  }
+  return b.toString('utf8', from, to).split(',');
 }
 
 /**
@@ -52,8 +102,21 @@ export async function openCsv(file: string): Promise<RowSource> {
   let tail: Buffer = Buffer.alloc(0);
   let parser: Parser | null = null;
 
+  /** How the consumer uses each column (useCells): then features are read as numbers; until then every cell is text. */
+  let uses: readonly CellUse[] | null = null;
   /** Complete LF-terminated lines of quote- and CR-free text: split on commas, blank lines skipped. */
-  const splitLines = (text: string) => {
+  const splitLines = (bytes: Buffer) => {
+    if (uses !== null) {
+      for (let from = 0, n = bytes.length; from < n;) {
+        let to = bytes.indexOf(LF, from);
+        if (to < 0) to = n;
+        if (to > from) queue.push({ line: nextLine, fields: lineCells(bytes, from, to, uses) });
+        nextLine++;
+        from = to + 1;
+      }
+      return;
+    }
+    const text = bytes.toString('utf8');
     for (let from = 0; from < text.length;) {
       let to = text.indexOf('\n', from);
       if (to < 0) to = text.length;
@@ -97,7 +160,7 @@ export async function openCsv(file: string): Promise<RowSource> {
     const end = chunk === null ? bytes.length : bytes.lastIndexOf(LF) + 1;
     const whole = bytes.subarray(skip, Math.max(skip, end));
     if (whole.indexOf(QUOTE) < 0 && whole.indexOf(CR) < 0) {
-      splitLines(whole.toString('utf8'));
+      splitLines(whole);
       bytesRead += end;
       tail = Buffer.from(bytes.subarray(end));
       return;
@@ -142,7 +205,7 @@ export async function openCsv(file: string): Promise<RowSource> {
   try {
     const header = await read();
     if (header === null) throw new DataValidationError({ file }, 'file is empty');
-    columns = header.fields.map((name) => name.trim());
+    columns = (header.fields as string[]).map((name) => name.trim()); // text: useCells comes after the header
     columns.forEach((name, j) => {
       if (name === '') throw new DataValidationError({ file, row: header.line }, `header: column ${j + 1} has no name`);
       if (columns.indexOf(name) !== j) throw new DataValidationError({ file, row: header.line, column: name }, 'duplicate column name in the header');
@@ -163,5 +226,11 @@ export async function openCsv(file: string): Promise<RowSource> {
       await close();
     }
   }
-  return { columns, rows: rows(), estimateRows: (read) => (bytesRead > 0 ? Math.round((read * size) / bytesRead) : read) };
+  return {
+    columns, rows: rows(),
+    estimateRows: (read) => (bytesRead > 0 ? Math.round((read * size) / bytesRead) : read),
+    useCells: (u) => {
+      if (u.length === columns.length) uses = u;
+    },
+  };
 }
