@@ -88,7 +88,13 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   try {
     for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
       const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
+      // A batch's membership digests all at once, started before the run so that they overlap it (as the worker does):
+      // awaited one by one, each Web Crypto digest is a round trip that leaves both cores idle.
+      const memberScores = members.size
+        ? Promise.all(Array.from({ length: rows }, async (_, j) => members.get(await contentHash(raw.subarray((start + j) * D, (start + j + 1) * D))) ?? null))
+        : null;
       const out = await runAll(session, x.subarray(start * D, (start + rows) * D), rows, D);
+      const memberScore = memberScores ? await memberScores : null;
       const E = out.embedding.length / rows, C = out.exemplarDot ? out.exemplarDot.length / rows : 0;
       for (let j = 0; j < rows; j++) {
         const i = start + j, y = split.y[i];
@@ -98,8 +104,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
           logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB),
           ...(out.exemplarDot ? { exemplarDot: out.exemplarDot.subarray(j * C, (j + 1) * C) } : {}),
         };
-        const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
-        const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
+        const p = scoreRow(row, manifest, tables, { memberScore: memberScore?.[j] ?? null, label: y, explain: false });
         const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };
         addEvaluated(stats, evaluated);
         if (rowsOut) {

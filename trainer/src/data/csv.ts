@@ -97,7 +97,12 @@ export async function openCsv(file: string): Promise<RowSource> {
   // Records are taken a chunk at a time: an error then comes after every record before it, and no more of the file
   // is read than the consumer asks for.
   let queue: CsvRecord[] = [], at = 0, failure: unknown = null, finished = false;
-  let nextLine = 1, bytesRead = 0;
+  // bytesRead and parsed count the records parsed so far (ahead of those consumed): their ratio sizes the arrays.
+  let nextLine = 1, bytesRead = 0, parsed = 0;
+  const push = (record: CsvRecord) => {
+    queue.push(record);
+    parsed++;
+  };
   /** Bytes after the last complete line (fast path): carried into the next chunk. */
   let tail: Buffer = Buffer.alloc(0);
   let parser: Parser | null = null;
@@ -110,7 +115,7 @@ export async function openCsv(file: string): Promise<RowSource> {
       for (let from = 0, n = bytes.length; from < n;) {
         let to = bytes.indexOf(LF, from);
         if (to < 0) to = n;
-        if (to > from) queue.push({ line: nextLine, fields: lineCells(bytes, from, to, uses) });
+        if (to > from) push({ line: nextLine, fields: lineCells(bytes, from, to, uses) });
         nextLine++;
         from = to + 1;
       }
@@ -120,7 +125,7 @@ export async function openCsv(file: string): Promise<RowSource> {
     for (let from = 0; from < text.length;) {
       let to = text.indexOf('\n', from);
       if (to < 0) to = text.length;
-      if (to > from) queue.push({ line: nextLine, fields: text.slice(from, to).split(',') });
+      if (to > from) push({ line: nextLine, fields: text.slice(from, to).split(',') });
       nextLine++;
       from = to + 1;
     }
@@ -140,7 +145,7 @@ export async function openCsv(file: string): Promise<RowSource> {
         emptyLines = info.empty_lines;
         nextLine = line + innerNewlines(record) + 1;
         bytesRead = parsedFrom + info.bytes;
-        queue.push({ line, fields: record });
+        push({ line, fields: record });
         return null;
       },
     });
@@ -228,7 +233,7 @@ export async function openCsv(file: string): Promise<RowSource> {
   }
   return {
     columns, rows: rows(),
-    estimateRows: (read) => (bytesRead > 0 ? Math.round((read * size) / bytesRead) : read),
+    estimateRows: (read) => (bytesRead > 0 ? Math.round((parsed * size) / bytesRead) : read),
     useCells: (u) => {
       if (u.length === columns.length) uses = u;
     },
