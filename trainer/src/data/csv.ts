@@ -68,7 +68,7 @@ function lineCells(b: Buffer, from: number, to: number, uses: readonly CellUse[]
       const v = plainDecimal(b, p, to);
       q = scanned;
       if (q === to || b[q] === COMMA) {
-        if (v === v) cell = v; // not NaN: the whole field is a plain decimal
+        if (!Number.isNaN(v)) cell = v; // the whole field is a plain decimal
       } else q = b.indexOf(COMMA, q);
     } else q = b.indexOf(COMMA, p);
     if (q < 0 || q > to) q = to;
