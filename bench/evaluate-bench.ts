@@ -94,7 +94,7 @@ async function prepare(): Promise<void> {
 interface Run { seconds: number; rowsPerSecond: number; cpuSeconds: number; peakRssMB: number }
 
 function evaluateOnce(format: Format, nodeFlags: string[]): Run {
-  const rowsFile = path.join(cache, `rows-${format}.jsonl`);
+  const rowsFile = path.join(cache, `rows-${format}-${process.pid}.jsonl`); // runs may share the cache
   const test = format === 'npy' ? ['--test', files.npy, '--test-labels', files.labels] : ['--test', files[format]];
   const r = mateEdge(['evaluate', bundleOf(format), ...test, '--out', rowsFile, '--json'], nodeFlags, EVALUATE_BIN);
   const result = JSON.parse(r.stdout) as { n: number };
