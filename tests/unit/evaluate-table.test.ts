@@ -87,6 +87,23 @@ describe('evaluate BUNDLE --test FILE: a test file alone, read with the columns 
     await expect(evaluateBundle(dir, { test: bad })).rejects.toThrow(`${bad}: row 3, column "label": "fox" is not a class of this model (cat, dog, or an index below 2)`);
   });
 
+  it('mat-edge score reads the same file the same way (openScoreFile): inputs exactly as written, labels by name', async () => {
+    const { openScoreFile } = await import('../../trainer/src/data/score-rows.js');
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    const big = path.join(root, 'big.csv');
+    const text = table(60_000, 9); // over one 1 MiB read: the later rows come through the numeric cell path
+    await writeFile(big, text);
+    const lines = text.trim().split('\n').slice(1).map((l) => l.split(','));
+    const { rows } = await openScoreFile(big, manifest, manifest.dataset.columns, { labelled: true });
+    let i = 0, wrong = 0;
+    for await (const row of rows) {
+      const cells = lines[i++];
+      if (row.id !== cells[0] || row.label !== ['cat', 'dog'].indexOf(cells[4]) || row.input.some((v, k) => !Object.is(v, Number(cells[k + 1])))) wrong++;
+    }
+    expect(i).toBe(lines.length);
+    expect(wrong).toBe(0);
+  });
+
   it('takes a class by index as mat-edge score does (one lookup, categoryIndex), but never an integer name by index', async () => {
     const byIndex = path.join(root, 'by-index.csv');
     await writeFile(byIndex, 'id,f0,f1,f2,label,place\nx1,0.1,0.2,0.3,1,land\nx2,0.1,0.2,0.3,cat,land\n');

@@ -4,7 +4,7 @@ import { attributeGroupName, categoryIndex } from './categories.js';
 import { parseCategory, readFeature } from './cells.js';
 import { DataValidationError } from './errors.js';
 import { npyColumnNames, npyRows, readNpyHeader } from './npy.js';
-import { allRows, openTable, tableFormatOf, type RawRow } from './raw-table.js';
+import { allRows, openTable, tableFormatOf, type CellUse, type RawRow } from './raw-table.js';
 
 /** Column roles of the file to score: the manifest's recorded `dataset.columns`, or flags. */
 export interface ScoreColumns {
@@ -78,6 +78,10 @@ export async function openScoreFile(file: string, manifest: Manifest, roles: Sco
   const pick = featureColumns(file, table.columns, roles, manifest);
   const annotation = annotate(file, table.columns, roles, manifest, o.labelled);
   const names = pick.map((j) => table.columns[j]);
+  // Inputs as numbers straight from the reader where it can (CSV), role columns as text, the rest not at all.
+  const uses: CellUse[] = table.columns.map((c) => ([roles.label, roles.group, roles.attribute, roles.id].includes(c) ? 'text' : 'skip'));
+  for (const j of pick) uses[j] = 'number';
+  table.useCells?.(uses);
   async function* rows(): AsyncGenerator<ScoreFileRow> {
     for await (const row of allRows(table)) {
       const input = pick.map((j, k) => {
