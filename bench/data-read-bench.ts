@@ -1,80 +1,21 @@
 /**
  * User-data read throughput and memory: a generated table of `--rows` embeddings of `--dim` float features, a label
- * and a group, written to os.tmpdir() as CSV, Parquet (one list<float> column) and .npy (float32) + a CSV companion,
+ * and a group (bench/embedding-table.ts), written to os.tmpdir() as CSV, Parquet and .npy with a CSV companion,
  * then read by a fresh process per format — the streaming reader and extraction the trainer uses (`extract`), and
  * the whole `loadDataset` with its seeded split and standardisation (`load`) — printing rows/s and peak RSS.
  * Usage: npx tsx bench/data-read-bench.ts [--rows 100000] [--dim 384] [--keep]
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { writeCsv, writeNpy, writeParquet } from './embedding-table.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-
-/** A seeded embedding row: dim values with 4 decimals (what a CSV export of float32 embeddings looks like). */
-function* rows(n: number, dim: number): Generator<{ x: Float32Array; label: string; group: string }> {
-  let s = 12345;
-  const rand = () => ((s = (s * 48271) % 2147483647) / 2147483647);
-  const x = new Float32Array(dim);
-  for (let i = 0; i < n; i++) {
-    const y = i % 2;
-    for (let j = 0; j < dim; j++) x[j] = Math.round(((j === 0 ? y : 0) + rand() * 2 - 1) * 1e4) / 1e4;
-    yield { x, label: y ? 'dog' : 'cat', group: rand() < 0.2 ? 'rare' : 'common' };
-  }
-}
-
-async function writeCsv(file: string, n: number, dim: number, withFeatures: boolean): Promise<void> {
-  const out = createWriteStream(file);
-  const header = [...(withFeatures ? Array.from({ length: dim }, (_, j) => `f${j}`) : []), 'label', 'group'];
-  out.write(`${header.join(',')}\n`);
-  for (const r of rows(n, dim)) {
-    const line = `${withFeatures ? `${Array.from(r.x, (v) => v.toFixed(4)).join(',')},` : ''}${r.label},${r.group}\n`;
-    if (!out.write(line)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-async function writeParquet(file: string, n: number, dim: number): Promise<void> {
-  const { parquetWriteFile } = await import('hyparquet-writer');
-  const emb: number[][] = [], label: string[] = [], group: string[] = [];
-  for (const r of rows(n, dim)) {
-    emb.push(Array.from(r.x));
-    label.push(r.label);
-    group.push(r.group);
-  }
-  parquetWriteFile({
-    filename: file,
-    rowGroupSize: 10_000,
-    columnData: [{ name: 'emb', data: emb }, { name: 'label', data: label }, { name: 'group', data: group }],
-    schema: [
-      { name: 'root', num_children: 3 },
-      { name: 'emb', repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
-      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-      { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      { name: 'label', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-      { name: 'group', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-    ],
-  });
-}
-
-async function writeNpy(file: string, n: number, dim: number): Promise<void> {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${dim}), }`;
-  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-  preamble.writeUInt16LE(header.length, 8);
-  const out = createWriteStream(file);
-  out.write(Buffer.concat([preamble, Buffer.from(header, 'latin1')]));
-  for (const r of rows(n, dim)) if (!out.write(Buffer.from(r.x.slice().buffer))) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
-}
 
 /** Child process: read one file the way the trainer does and print one JSON line. */
 async function readOne(mode: 'extract' | 'load', kind: 'csv' | 'parquet' | 'npy', file: string, labels?: string): Promise<void> {
@@ -112,10 +53,10 @@ async function main(): Promise<void> {
   const files = { csv: join(dir, 'emb.csv'), parquet: join(dir, 'emb.parquet'), npy: join(dir, 'emb.npy'), labels: join(dir, 'labels.csv') };
   try {
     let t = performance.now();
-    await writeCsv(files.csv, n, dim, true);
-    await writeCsv(files.labels, n, dim, false);
-    await writeNpy(files.npy, n, dim);
-    await writeParquet(files.parquet, n, dim);
+    await writeCsv(files.csv, { n, dim });
+    await writeCsv(files.labels, { n, dim }, false);
+    await writeNpy(files.npy, { n, dim });
+    await writeParquet(files.parquet, { n, dim });
     const mb = (f: string) => (statSync(f).size / 2 ** 20).toFixed(0);
     console.log(`${n} rows × ${dim} features written in ${((performance.now() - t) / 1000).toFixed(0)} s: CSV ${mb(files.csv)} MB, Parquet ${mb(files.parquet)} MB, npy ${mb(files.npy)} MB (+ labels CSV ${mb(files.labels)} MB)`);
     console.log(`values held as float64: ${((n * dim * 8) / 2 ** 20).toFixed(0)} MB`);

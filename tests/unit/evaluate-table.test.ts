@@ -84,6 +84,36 @@ describe('evaluate BUNDLE --test FILE: a test file alone, read with the columns 
     expect(csv.length - 1).toBe(jsonl.length);
     const bad = path.join(root, 'bad.csv');
     await writeFile(bad, 'id,f0,f1,f2,label,place\nx1,0.1,0.2,0.3,cat,land\nx2,0.1,0.2,0.3,fox,land\n');
-    await expect(evaluateBundle(dir, { test: bad })).rejects.toThrow(`${bad}: row 3, column "label": "fox" is not a class of this bundle (cat, dog)`);
+    await expect(evaluateBundle(dir, { test: bad })).rejects.toThrow(`${bad}: row 3, column "label": "fox" is not a class of this model (cat, dog, or an index below 2)`);
+  });
+
+  it('mat-edge score reads the same file the same way (openScoreFile): inputs exactly as written, labels by name', async () => {
+    const { openScoreFile } = await import('../../trainer/src/data/score-rows.js');
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    const big = path.join(root, 'big.csv');
+    const text = table(60_000, 9); // over one 1 MiB read: the later rows come through the numeric cell path
+    await writeFile(big, text);
+    const lines = text.trim().split('\n').slice(1).map((l) => l.split(','));
+    const { rows } = await openScoreFile(big, manifest, manifest.dataset.columns, { labelled: true });
+    let i = 0, wrong = 0;
+    for await (const row of rows) {
+      const cells = lines[i++];
+      if (row.id !== cells[0] || row.label !== ['cat', 'dog'].indexOf(cells[4]) || row.input.some((v, k) => !Object.is(v, Number(cells[k + 1])))) wrong++;
+    }
+    expect(i).toBe(lines.length);
+    expect(wrong).toBe(0);
+  });
+
+  it('takes a class by index as mat-edge score does (one lookup, categoryIndex), but never an integer name by index', async () => {
+    const byIndex = path.join(root, 'by-index.csv');
+    await writeFile(byIndex, 'id,f0,f1,f2,label,place\nx1,0.1,0.2,0.3,1,land\nx2,0.1,0.2,0.3,cat,land\n');
+    const out = path.join(root, 'by-index.jsonl');
+    await evaluateBundle(dir, { test: byIndex, out });
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.label, r.group])).toEqual([['dog', 'label=dog · place=land'], ['cat', 'label=cat · place=land']]);
+    const { categoryIndex } = await import('../../trainer/src/data/categories.js');
+    const at = { file: 'f.csv', row: 2, column: 'label' };
+    expect(categoryIndex(['1', '2', '3'], '2', at, 'class')).toBe(1);
+    expect(() => categoryIndex(['1', '2', '3'], '0', at, 'class')).toThrow('f.csv: row 2, column "label": "0" is not a class of this model (1, 2, 3)');
   });
 });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
-  type MemorizationIndex, type Samples,
+  type MembershipIndex, type MemorizationIndex, type Samples,
 } from '#shared';
 import { createOrtSession, ort } from '../model/ort-node.js';
 
@@ -22,6 +22,8 @@ export interface ReadBundle {
   /** model.onnx bytes (sha256-verified). */
   model: Uint8Array;
   memorization: MemorizationIndex;
+  /** The membership audit over memorization.members, as the worker runs it (prefilter, then sha256). */
+  membership: MembershipIndex;
   samples: Samples | null;
   /** memorization.json's exemplars, decoded, and their pixels (image inputs). */
   exemplars: ExemplarTable;
@@ -92,7 +94,7 @@ export async function readBundle(dir: string, { graph = true }: ReadOptions = {}
     });
     await v.graph?.release?.();
     return {
-      dir, manifest: v.manifest, model: v.files.get(BUNDLE_FILES.model)!, memorization: v.memorization, samples: v.samples,
+      dir, manifest: v.manifest, model: v.files.get(BUNDLE_FILES.model)!, memorization: v.memorization, membership: v.membership, samples: v.samples,
       exemplars: v.exemplars, exemplarPixels: v.exemplarPixels, files: v.files,
     };
   } catch (e) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  addEvaluated, applyIntervention, contentHash, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
+  addEvaluated, applyIntervention, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
   Thresholds, type EvaluationSummary, type GroupedAccuracy,
 } from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
@@ -78,7 +78,6 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const raw = split.raw ?? split.x;
   const x = new Float32Array(split.n * D);
   for (let i = 0; i < split.n; i++) preprocess(raw.subarray(i * D, (i + 1) * D), manifest.input.preprocessing, x.subarray(i * D, (i + 1) * D));
-  const members = new Map(Object.entries(bundle.memorization.members));
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
 
   const session = await openVerifiedSession(bundle);
@@ -100,17 +99,26 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
           });
         }
       }
-      const out = await runAll(session, batch, rows * (1 + V), D);
-      const E = out.embedding.length / (rows * (1 + V));
+      // The batch's membership lookups (the worker's MembershipIndex: prefilter key, then sha256 of the few that pass),
+      // all started before the run so that they overlap it, as the worker does.
+      const memberScores = bundle.membership.size
+        ? bundle.membership.lookup(Array.from({ length: rows }, (_, j) => raw.subarray((start + j) * D, (start + j + 1) * D)))
+        : null;
+      const total = rows * (1 + V);
+      const out = await runAll(session, batch, total, D);
+      const memberScore = memberScores ? await memberScores : null;
+      const E = out.embedding.length / total, C = out.exemplarDot ? out.exemplarDot.length / total : 0;
       for (let j = 0; j < rows; j++) {
         const i = start + j, y = split.y[i];
-        const k = (a: Float32Array) => a.subarray(j * K, (j + 1) * K);
+        // The nearest-exemplar similarities from the graph where it has them, as the worker scores a request. No
+        // closure per row: tsx names each one it creates, which costs more than the subarray.
         const row = {
-          logits: k(out.logits), embedding: out.embedding.subarray(j * E, (j + 1) * E), twinA: k(out.twinA), twinB: k(out.twinB),
+          logits: out.logits.subarray(j * K, (j + 1) * K), embedding: out.embedding.subarray(j * E, (j + 1) * E),
+          twinA: out.twinA.subarray(j * K, (j + 1) * K), twinB: out.twinB.subarray(j * K, (j + 1) * K),
+          ...(out.exemplarDot ? { exemplarDot: out.exemplarDot.subarray(j * C, (j + 1) * C) } : {}),
           ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => out.logits.subarray((rows + j * V + a) * K, (rows + j * V + a + 1) * K)) } : {}),
         };
-        const memberScore = members.size ? members.get(await contentHash(raw.subarray(i * D, (i + 1) * D))) ?? null : null;
-        const p = scoreRow(row, manifest, tables, { memberScore, label: y, explain: false });
+        const p = scoreRow(row, manifest, tables, { memberScore: memberScore?.[j] ?? null, label: y, explain: false });
         const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };
         addEvaluated(stats, evaluated);
         if (rowsOut) {

@@ -45,9 +45,13 @@ export function predictionFields(p: Prediction, classNames: readonly string[]): 
   };
 }
 
+/** Text gathered before one write: a write per row costs more than the row's JSON (a Buffer and a request each). */
+const WRITE_BYTES = 1 << 16;
+
 /** Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure. */
 export class RowWriter {
   private header: string[] | null = null;
+  private pending = '';
   private constructor(private readonly out: WriteStream, private readonly csv: boolean) {}
 
   static open(path: string): RowWriter {
@@ -64,10 +68,18 @@ export class RowWriter {
       this.header ??= Object.keys(row);
       text = stringify(first ? [this.header, this.header.map((k) => row[k])] : [this.header.map((k) => row[k])]);
     }
-    if (!this.out.write(text)) await once(this.out, 'drain');
+    this.pending += text;
+    if (this.pending.length >= WRITE_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const text = this.pending;
+    this.pending = '';
+    if (text !== '' && !this.out.write(text)) await once(this.out, 'drain');
   }
 
   async close(): Promise<void> {
+    await this.flush();
     this.out.end();
     await once(this.out, 'finish');
   }

@@ -1,7 +1,6 @@
 import type { Manifest } from '#shared';
-import { attributeGroupName } from './categories.js';
+import { attributeGroupName, categoryIndex } from './categories.js';
 import type { ColumnRoles } from './columns.js';
-import { DataValidationError } from './errors.js';
 import { extractTable, type ExtractedTable } from './extract.js';
 import { extractNpy } from './npy-table.js';
 import { openTable, tableFormatOf } from './raw-table.js';
@@ -13,17 +12,9 @@ export interface BundleTable {
   ids: string[] | null;
 }
 
-/** Row i's category as an index into `names`, or an error naming the file, row and column of the first unknown one. */
+/** Row i's category as an index into `names` (shared `categoryIndex`), or an error naming the first unknown one's row. */
 function indexInto(names: readonly string[], values: (i: number) => string, t: ExtractedTable, column: string, what: string): Int32Array {
-  const index = new Map(names.map((name, k) => [name, k]));
-  return Int32Array.from({ length: t.n }, (_, i) => {
-    const k = index.get(values(i));
-    if (k === undefined) {
-      const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
-      throw new DataValidationError({ file: t.file, row: t.lines[i], column }, `"${values(i)}" is not a ${what} of this bundle (${shown})`);
-    }
-    return k;
-  });
+  return Int32Array.from({ length: t.n }, (_, i) => categoryIndex(names, values(i), { file: t.file, row: t.lines[i], column }, what));
 }
 
 /**
@@ -52,7 +43,7 @@ export async function readBundleTable(file: string, manifest: Manifest, labelsFi
     const name = (i: number) => attributeGroupName(columns.label, manifest.classNames[y[i]], columns.attribute!, a.values[a.codes[i]]);
     group = indexInto(manifest.groupNames, name, t, columns.attribute, 'group (label × attribute)');
   }
-  const raw = Float32Array.from(t.features);
+  const raw = new Float32Array(t.features); // a native conversion; .from iterates
   return {
     split: { n: t.n, d: featureNames.length, x: raw, y, group, meta: { line: t.lines } },
     ids: t.ids,

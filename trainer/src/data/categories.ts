@@ -1,3 +1,4 @@
+import { DataValidationError, type DataLocation } from './errors.js';
 import { int32s } from './growable.js';
 
 const INTEGER = /^[+-]?\d+$/;
@@ -57,4 +58,19 @@ export function recode(names: readonly string[], categories: Categories): Int32A
 /** The name of group (class, attribute value) when groups are label × attribute: `label=dog · place=water`. */
 export function attributeGroupName(labelColumn: string, className: string, attributeColumn: string, value: string): string {
   return `${labelColumn}=${className} · ${attributeColumn}=${value}`;
+}
+
+/**
+ * A file's category text as an index into a bundle's class or group names: matched by name, else read as an integer
+ * index below names.length — but only where no name is itself an integer, so that "0" never means another class's
+ * index when the names are codes. An unknown value is an error naming the file, row and column.
+ * @example categoryIndex(['cat', 'dog'], 'dog', at, 'class') // 1 (and '1' → 1)
+ */
+export function categoryIndex(names: readonly string[], text: string, at: Required<DataLocation>, what: string): number {
+  const k = names.indexOf(text);
+  if (k >= 0) return k;
+  const byIndex = !names.some((name) => INTEGER.test(name));
+  if (byIndex && /^\d+$/.test(text) && Number(text) < names.length) return Number(text);
+  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
+  throw new DataValidationError(at, `"${text}" is not a ${what} of this model (${shown}${byIndex ? `, or an index below ${names.length}` : ''})`);
 }

@@ -3,7 +3,7 @@ import { parseCategory, readFeature } from './cells.js';
 import { columnIndex, type ColumnRoles } from './columns.js';
 import { DataValidationError } from './errors.js';
 import { float64s, int32s } from './growable.js';
-import { allRows, type TableStream } from './raw-table.js';
+import { allRows, type Cell, type CellUse, type TableStream } from './raw-table.js';
 
 /** A file's checked contents: raw (unstandardised) features and category values as indices into what was read. */
 export interface ExtractedTable {
@@ -51,12 +51,17 @@ async function extractRows(table: TableStream, roles: ColumnRoles, featureNames:
   const features = float64s(hint * d);
   const labels = new CategoryCodes(hint), groups = new CategoryCodes(hint), attributes = new CategoryCodes(hint);
   const lines = int32s(hint);
+  // Features as numbers straight from the reader where it can (CSV), the role columns as text, the rest not at all.
+  const uses: CellUse[] = table.columns.map(() => 'skip');
+  for (const j of order) uses[j] = 'number';
+  for (const j of [label, group, attribute, id]) if (j >= 0) uses[j] = 'text';
+  table.useCells?.(uses);
   // Row by row, in file order, so that the error reported is the first one in the file.
+  const category = (cells: Cell[], line: number, j: number) => parseCategory(cells[j], { file, row: line, column: table.columns[j] });
   for await (const { line, cells } of allRows(table)) {
-    const category = (j: number) => parseCategory(cells[j], { file, row: line, column: table.columns[j] });
-    labels.add(category(label));
-    if (group >= 0) groups.add(category(group));
-    if (attribute >= 0) attributes.add(category(attribute));
+    labels.add(category(cells, line, label));
+    if (group >= 0) groups.add(category(cells, line, group));
+    if (attribute >= 0) attributes.add(category(cells, line, attribute));
     if (id >= 0) ids.push(String(cells[id] ?? ''));
     for (let k = 0; k < d; k++) {
       const value = readFeature(cells[order[k]]);

@@ -20,6 +20,13 @@ export interface RawTable {
   rows: RawRow[];
 }
 
+/**
+ * What a consumer makes of a column's cells: a feature (`number`: a reader of text may hand over the number of a plain
+ * decimal instead of its text, as `readFeature` would read it), a category or id (`text`), or nothing (`skip`: the
+ * cell may be null; the row keeps one cell per column).
+ */
+export type CellUse = 'number' | 'text' | 'skip';
+
 /** What a format reader gives: the columns, then the rows one at a time, in file order. */
 export interface RowSource {
   columns: string[];
@@ -28,6 +35,8 @@ export interface RowSource {
   rowCount?: number;
   /** An estimate of the data rows from the bytes the first `rowsRead` rows took (CSV, JSONL), to size arrays. */
   estimateRows?: (rowsRead: number) => number;
+  /** Says how each column's cells are used, for the rows read from now on (CSV: features skip their text). */
+  useCells?: (uses: readonly CellUse[]) => void;
 }
 
 /**
@@ -38,6 +47,7 @@ export interface TableStream extends RawTable {
   rest: AsyncIterator<RawRow>;
   /** The rows expected (exact for Parquet, estimated for CSV and JSONL): the size the extracted arrays start with. */
   rowsHint: number;
+  useCells?: RowSource['useCells'];
 }
 
 export type TableFormat = 'csv' | 'jsonl' | 'parquet';
@@ -62,7 +72,7 @@ const READERS: Record<TableFormat, (file: string) => Promise<RowSource>> = { csv
 
 /** Opens a CSV (header row), JSONL or Parquet file and buffers its first `headRows` rows; at least one row is required. */
 export async function openTable(file: string, format: TableFormat, headRows = HEAD_ROWS): Promise<TableStream> {
-  const { columns, rows, rowCount, estimateRows } = await READERS[format](file);
+  const { columns, rows, rowCount, estimateRows, useCells } = await READERS[format](file);
   const head: RawRow[] = [];
   while (head.length < headRows) {
     const next = await rows.next();
@@ -72,7 +82,7 @@ export async function openTable(file: string, format: TableFormat, headRows = HE
   if (head.length === 0) throw new DataValidationError({ file }, 'no data rows');
   // A little over the estimate, so that the arrays rarely need a second chunk.
   const rowsHint = rowCount ?? (estimateRows ? Math.ceil(1.05 * estimateRows(head.length)) : head.length);
-  return { file, columns, rows: head, rest: rows, rowsHint };
+  return { file, columns, rows: head, rest: rows, rowsHint, ...(useCells ? { useCells } : {}) };
 }
 
 const EMPTY_ROW: RawRow = { line: 0, cells: [] };

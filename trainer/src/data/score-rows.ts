@@ -1,10 +1,10 @@
 import type { Manifest } from '#shared';
 import type { ScoreRow } from '../../../client/src/batches.js';
-import { attributeGroupName } from './categories.js';
+import { attributeGroupName, categoryIndex } from './categories.js';
 import { parseCategory, readFeature } from './cells.js';
 import { DataValidationError } from './errors.js';
 import { npyColumnNames, npyRows, readNpyHeader } from './npy.js';
-import { allRows, openTable, tableFormatOf, type RawRow } from './raw-table.js';
+import { allRows, openTable, tableFormatOf, type CellUse, type RawRow } from './raw-table.js';
 
 /** Column roles of the file to score: the manifest's recorded `dataset.columns`, or flags. */
 export interface ScoreColumns {
@@ -23,15 +23,6 @@ export interface ScoreFile {
   rows: AsyncGenerator<ScoreFileRow>;
   /** Rows expected (exact for Parquet and .npy, estimated for CSV and JSONL), for the progress bar. */
   rowsHint: number;
-}
-
-/** Class or group index of a category cell: matched by name, else an integer index within range. */
-function categoryIndex(names: readonly string[], text: string, at: { file: string; row: number; column: string }, what: string): number {
-  const k = names.indexOf(text);
-  if (k >= 0) return k;
-  if (/^\d+$/.test(text) && Number(text) < names.length) return Number(text);
-  const shown = names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
-  throw new DataValidationError(at, `"${text}" is not a ${what} of this model (${shown}, or an index below ${names.length})`);
 }
 
 /** Reads label, group and id from an annotation row (a table row, or a .npy array's companion row). */
@@ -87,6 +78,10 @@ export async function openScoreFile(file: string, manifest: Manifest, roles: Sco
   const pick = featureColumns(file, table.columns, roles, manifest);
   const annotation = annotate(file, table.columns, roles, manifest, o.labelled);
   const names = pick.map((j) => table.columns[j]);
+  // Inputs as numbers straight from the reader where it can (CSV), role columns as text, the rest not at all.
+  const uses: CellUse[] = table.columns.map((c) => ([roles.label, roles.group, roles.attribute, roles.id].includes(c) ? 'text' : 'skip'));
+  for (const j of pick) uses[j] = 'number';
+  table.useCells?.(uses);
   async function* rows(): AsyncGenerator<ScoreFileRow> {
     for await (const row of allRows(table)) {
       const input = pick.map((j, k) => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
+import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
 
 export { ort };
 
@@ -33,6 +33,8 @@ export interface BundleOutputs {
   embedding: Float32Array;
   twinA: Float32Array;
   twinB: Float32Array;
+  /** [n × exemplars] `exemplar_dot`, where the graph has that output (bundles since 2026-12-01). */
+  exemplarDot?: Float32Array;
 }
 
 /** One `session.run` of the bundle graph on x [n × d] (row-major); every output as a row-major Float32Array. */
@@ -51,5 +53,6 @@ export async function runAll(session: ort.InferenceSession, x: Float32Array, n: 
     embedding: get(ONNX_OUTPUTS.embedding),
     twinA: get(ONNX_OUTPUTS.twinA),
     twinB: get(ONNX_OUTPUTS.twinB),
+    ...(results[ONNX_EXEMPLAR_DOT] ? { exemplarDot: get(ONNX_EXEMPLAR_DOT) } : {}),
   };
 }
