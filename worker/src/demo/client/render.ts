@@ -56,6 +56,9 @@ function gauge(name: string, value: number, note: string): HTMLElement {
   return h('div', { class: 'gauge', 'data-gauge': name, 'data-value': value }, svg, h('div', { class: 'name' }, name), h('div', { class: 'note' }, note));
 }
 
+/** A memorization score (in − out p(y|x)) from which the page no longer speaks of a general pattern. */
+const MEMORIZED_SCORE = 0.3;
+
 /** The prediction in plain language, in the model's own words (wording.ts): answer, shortcut, dependence, memorization. */
 function explanation(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTMLElement {
   const cls = (k: number) => quote(model.classNames[k]);
@@ -67,6 +70,9 @@ function explanation(model: ServedDemoModel, w: Wording, p: DemoPrediction): HTM
   if (s.flip !== null && w.intervened) lines.push(`${s.intervention === 'applied' ? 'Run through the model' : 'Estimated from the model'}: ${w.intervened} this answer ${s.flip ? 'changes' : 'stays'} (the probabilities move by ${num(s.counterfactual_change ?? 0)}).`);
   if (s.slice_accuracy !== null) lines.push(`On validation ${w.examples} like this one (same answer, same relation to ${w.shortcut}) the model was right ${pct(s.slice_accuracy)} of the time.`);
   if (m.percentile >= 0.9) lines.push(`Its most similar training ${w.examples} had to be memorized (score ${num(m.score)}, higher than ${pct(m.percentile)} of validation ${w.examples}): the answer may rest on a few remembered examples.`);
+  // The percentile is relative: a score can be high in absolute terms yet common for this model (e.g. ERM on the
+  // minority), so a sizeable score below the 90th percentile is not called "a general pattern".
+  else if (m.score >= MEMORIZED_SCORE) lines.push(`Its most similar training ${w.examples} were partly memorized (score ${num(m.score)}), as for many ${w.examples} this model sees: higher than ${pct(m.percentile)} of validation ${w.examples}.`);
   else lines.push(`The answer rests on a general pattern more than on memorized examples (score ${num(m.score)}).`);
   if (m.twin_disagreement >= 0.3) lines.push(`Two models trained on different halves of the data disagree here (${num(m.twin_disagreement)}): a hard or unusual ${w.example}.`);
   return h('div', { class: 'explain' }, lines.map((l) => h('p', {}, l)));
