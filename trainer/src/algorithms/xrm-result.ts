@@ -7,6 +7,8 @@ export interface XrmResult {
   seed: number;
   /** Last logged flip rate (0 for a degenerate run, so it never wins selection). */
   flipRate: number;
+  /** Expected flip rate of the final twins on validation, where both are held out (0 for a degenerate run). */
+  valFlipRate: number;
   degenerate: boolean;
   flipCurve: { step: number; flipRate: number }[];
   /** s_i = 1 when example i belongs to twin A. */

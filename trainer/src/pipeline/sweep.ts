@@ -6,6 +6,7 @@ import type { Dataset } from '../data/types.js';
 import type { Runner } from '../pool/runner.js';
 import type { RunResult, Selected, SelectionMetric } from '../train/run.js';
 import type { Progress } from './progress.js';
+import { selectXrm, type XrmSelection } from './xrm-selection.js';
 
 export interface SweepOptions {
   data: Dataset;
@@ -18,6 +19,8 @@ export interface SweepOptions {
   progress: Progress;
   /** Where the runs train (in this thread or a worker pool). */
   runner: Runner;
+  /** Which XRM run the later algorithms use (docs/method.md §1.6); default `paper`. */
+  xrmSelection?: XrmSelection;
 }
 
 function label(algorithm: string, c: number | null, seed: number): string {
@@ -35,16 +38,15 @@ export interface XrmSweep {
   runs: { combination: number | null; result: XrmResult }[];
 }
 
-/** XRM over the combinations; keeps the run with the highest final flip rate (first on ties; docs/method.md §1.6). */
+/** XRM over the combinations; keeps the run `xrmSelection` selects (docs/method.md §1.6). */
 export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
   // Every combination at once; results are read in combination order, so the selection is the same however they ran.
   const runs: XrmSweep['runs'] = await Promise.all(o.combinations.map(async (c) => {
     const run = await runOne(o, 'xrm', c, null, false);
-    o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
+    o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}, held-out ${run.xrm!.valFlipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
     return { combination: c, result: run.xrm as XrmResult };
   }));
-  let best = runs[0];
-  for (const r of runs) if (r.result.flipRate > best.result.flipRate) best = r;
+  const best = runs[selectXrm(runs.map((r) => r.result), o.xrmSelection ?? 'paper')];
   if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
   return { selected: best.result, selectedCombination: best.combination, runs };
 }
