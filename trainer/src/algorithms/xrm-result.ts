@@ -7,7 +7,7 @@ export interface XrmResult {
   seed: number;
   /** Last logged flip rate (0 for a degenerate run, so it never wins selection). */
   flipRate: number;
-  /** Expected flip rate of the final twins on validation, where both are held out (0 for a degenerate run). */
+  /** Held-out flip rate: share of validation examples the final twins confidently (π ≥ ½) contradict (0 if degenerate). */
   valFlipRate: number;
   degenerate: boolean;
   flipCurve: { step: number; flipRate: number }[];

@@ -27,19 +27,19 @@ export function isDegenerate(y: Int32Array, e: Uint8Array): boolean {
 }
 
 /**
- * Expected flip rate on examples neither twin trained on (validation): per twin, the flip probability of its posterior
- * where it disagrees with the label, averaged over examples and the two twins — one flipping step's share of labels
- * that would change, measured out of sample (docs/method.md §1.6).
+ * Flip rate on examples neither twin trained on (validation): the share of (example, twin) pairs where the twin
+ * contradicts the label with flip probability π ≥ ½ — the labels one flipping step would more likely than not change,
+ * measured out of sample and on the final twins (docs/method.md §1.6).
  */
 export function heldOutFlipRate(zA: Float32Array, zB: Float32Array, y: Int32Array, K: number): number {
-  let sum = 0;
+  let flips = 0;
   for (const z of [zA, zB]) {
     for (let i = 0; i < y.length; i++) {
       const p = softmax(z.subarray(i * K, (i + 1) * K));
-      if (argmax(p) !== y[i]) sum += flipProbability(p);
+      if (argmax(p) !== y[i] && flipProbability(p) >= 0.5) flips++;
     }
   }
-  return y.length ? sum / (2 * y.length) : 0;
+  return y.length ? flips / (2 * y.length) : 0;
 }
 
 export interface XrmAlgorithm extends Algorithm {

@@ -19,7 +19,7 @@ export interface SweepOptions {
   progress: Progress;
   /** Where the runs train (in this thread or a worker pool). */
   runner: Runner;
-  /** Which XRM run the later algorithms use (docs/method.md §1.6); default `paper`. */
+  /** Which XRM run the later algorithms use (docs/method.md §1.6); default `held-out`. */
   xrmSelection?: XrmSelection;
 }
 
@@ -46,7 +46,7 @@ export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
     o.progress.log(`xrm ${c ?? 'default'}: flip rate ${run.xrm!.flipRate.toFixed(4)}, held-out ${run.xrm!.valFlipRate.toFixed(4)}${run.xrm!.degenerate ? ' (degenerate)' : ''}`);
     return { combination: c, result: run.xrm as XrmResult };
   }));
-  const best = runs[selectXrm(runs.map((r) => r.result), o.xrmSelection ?? 'paper')];
+  const best = runs[selectXrm(runs.map((r) => r.result), o.xrmSelection ?? 'held-out')];
   if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
   return { selected: best.result, selectedCombination: best.combination, runs };
 }

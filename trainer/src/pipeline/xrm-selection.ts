@@ -3,7 +3,8 @@ import type { XrmResult } from '../algorithms/xrm-result.js';
 /**
  * How one XRM run is chosen among hyper-parameter combinations (docs/method.md §1.6):
  * - `paper`: the reference's rule, the highest last training flip rate;
- * - `held-out`: the highest flip rate of the final twins on validation, where neither twin trained (label-free of groups).
+ * - `held-out`: the highest held-out flip rate: the share of validation examples (where neither twin trained) that the
+ *   final twins contradict with flip probability π ≥ ½. Uses validation labels, never groups.
  */
 export const XRM_SELECTIONS = ['paper', 'held-out'] as const;
 export type XrmSelection = (typeof XRM_SELECTIONS)[number];
