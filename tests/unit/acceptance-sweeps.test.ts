@@ -61,6 +61,8 @@ describe('acceptance --sweeps: the "more search never hurts" check and table', (
     const merged = mergeSweepFiles([file(paper, 100), file(heldOut, 50)]);
     expect(merged.rows).toHaveLength(paper.length + heldOut.length);
     expect(merged.wallSeconds).toBe(150);
+    expect(merged.partial).toBeUndefined();
+    expect(mergeSweepFiles([file(paper, 1), { ...file(heldOut, 1), partial: true }]).partial).toBe(true);
     expect(() => mergeSweepFiles([{ rows: [] } as unknown as SweepFile])).toThrow(/--sweeps … --out/);
 
     const [a, b] = [path.join(root, 'a.json'), path.join(root, 'b.json')];

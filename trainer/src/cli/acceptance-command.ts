@@ -2,9 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { activeBackend, BACKEND_NAMES, type BackendName } from '../backend.js';
 import { runAcceptance, type SeedResult } from '../experiments/acceptance.js';
-import { ACCEPTANCE_DATASETS, type AcceptanceDataset } from '../experiments/datasets.js';
+import { ACCEPTANCE_DATASETS, PLANTED_NOTE, type AcceptanceDataset } from '../experiments/datasets.js';
 import { acceptanceChecks, resultsMarkdown } from '../experiments/results-table.js';
-import { runSweepSizes, type SweepSizeRow, type XrmDiagnosis } from '../experiments/sweep-sizes.js';
+import { runSweepSizes, type SweepSizeRow, type SweepSizesResult, type XrmDiagnosis } from '../experiments/sweep-sizes.js';
 import { sweepChecks, sweepMarkdown } from '../experiments/sweep-table.js';
 import { silentProgress } from '../pipeline/progress.js';
 import { algorithmList, choice, intOption, workersOption } from './options.js';
@@ -38,6 +38,8 @@ export interface SweepFile {
   limit: number | null;
   backend: string;
   wallSeconds: number;
+  /** Written after a seed while the run went on: not every requested seed is in. */
+  partial?: boolean;
 }
 
 /** Several saved sweep files (e.g. one per dataset) as one: rows and diagnoses concatenated, wall times summed. */
@@ -46,6 +48,7 @@ export function mergeSweepFiles(files: SweepFile[]): SweepFile {
   for (const f of files) if (f.kind !== 'sweeps') throw new Error('--from with --sweeps needs files written by acceptance --sweeps … --out');
   return {
     ...files[0],
+    partial: files.some((f) => f.partial) || undefined,
     rows: files.flatMap((f) => f.rows),
     diagnoses: files.flatMap((f) => f.diagnoses),
     sweeps: [...new Set(files.flatMap((f) => f.sweeps))].sort((a, b) => a - b),
@@ -121,14 +124,18 @@ async function sweepsAction(opts: SweepsFlags): Promise<void> {
   const t0 = performance.now();
   const files = opts.from ? opts.from.split(',').map((f) => f.trim()).filter(Boolean) : [];
   const saved = files.length ? mergeSweepFiles(await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SweepFile))) : null;
-  const run = saved ?? await (async (): Promise<SweepFile> => {
-    const r = await runSweepSizes({
-      datasets: opts.datasets ?? [...ACCEPTANCE_DATASETS], seeds: Array.from({ length: opts.seeds }, (_, s) => s), sweeps: opts.sweeps,
-      backend: opts.backend, limit: opts.limit, workDir: opts.workDir, workers: opts.workers, progress: opts.json ? silentProgress : terminalProgress(),
-    });
-    return { kind: 'sweeps', ...r, sweeps: opts.sweeps, seeds: opts.seeds, limit: opts.limit ?? null, backend: activeBackend() ?? 'wasm', wallSeconds: (performance.now() - t0) / 1000 };
-  })();
-  if (opts.out && !saved) await writeFile(opts.out, `${JSON.stringify(run, null, 2)}\n`);
+  const file = (r: SweepSizesResult, complete: boolean): SweepFile => ({
+    kind: 'sweeps', ...r, sweeps: opts.sweeps, seeds: new Set(r.rows.map((row) => row.seed)).size, limit: opts.limit ?? null,
+    backend: activeBackend() ?? 'wasm', wallSeconds: (performance.now() - t0) / 1000, ...(complete ? {} : { partial: true }),
+  });
+  const run = saved ?? file(await runSweepSizes({
+    datasets: opts.datasets ?? [...ACCEPTANCE_DATASETS], seeds: Array.from({ length: opts.seeds }, (_, s) => s), sweeps: opts.sweeps,
+    backend: opts.backend, limit: opts.limit, workDir: opts.workDir, workers: opts.workers, progress: opts.json ? silentProgress : terminalProgress(),
+    // Each finished seed is saved at once (marked partial), so a run cut short keeps its whole seeds.
+    onSeed: async (partial) => { if (opts.out) await writeFile(opts.out, `${JSON.stringify(file(partial, false), null, 2)}\n`); },
+  }), true);
+  // With --from, --out writes the merged rows (e.g. one file per dataset into docs/).
+  if (opts.out) await writeFile(opts.out, `${JSON.stringify(run, null, 2)}\n`);
   // Saved rows of other sizes (a file with 1,3,10 tabulated as --sweeps 1,10) are left out.
   const rows = run.rows.filter((r) => opts.sweeps.includes(r.sweep));
   const missing = opts.sweeps.filter((n) => !rows.some((r) => r.sweep === n));
@@ -139,7 +146,8 @@ async function sweepsAction(opts: SweepsFlags): Promise<void> {
     await writeReadmeBlock(SWEEPS, table, [
       `Rows and per-combination XRM diagnoses in \`${files.join('`, `') || opts.out || '(not saved)'}\`, made by \`npm run mat-edge -- acceptance --sweeps ${opts.sweeps.join(',')} --seeds ${run.seeds}${run.limit ? ` --limit ${run.limit}` : ''} --backend blas --out …\``
         + ` (${new Date().toISOString().slice(0, 10)}; ${run.wallSeconds.toFixed(0)} s of training on 2 shared CPU cores, ${run.backend} backend${run.limit ? `; Colored MNIST and the planted CSV limited to ${run.limit} training examples` : ''}).`,
-      'MAT test worst-group accuracy (%), mean ± std over seeds, when XRM and MAT both search combinations 0 … N − 1; "paper" keeps the XRM run with the highest training flip rate, "held-out" the one with the highest flip rate on validation (docs/method.md §1.6).',
+      'MAT test worst-group accuracy (%), mean ± std over seeds, when XRM and MAT both search combinations 0 … N − 1; "paper" keeps the XRM run with the highest training flip rate, "held-out" (the default) the one whose final twins confidently contradict the most validation labels (docs/method.md §1.6).',
+      `Data: ${PLANTED_NOTE}; the synthetic task (σ = 0.5); Colored MNIST${run.limit ? ` (first ${run.limit} training examples)` : ''}. The check: mean WGA at sweep ${Math.max(...opts.sweeps)} ≥ mean at sweep ${Math.min(...opts.sweeps)} minus one std (the larger of the two sizes' stds over seeds).`,
     ].join('\n'));
   }
   if (opts.json) {

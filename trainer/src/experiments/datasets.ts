@@ -14,6 +14,7 @@ export interface AcceptanceDataOptions {
 
 /** Rows of the planted CSV before the loader's 60/20/20 split. */
 const PLANTED_ROWS = 5000;
+export const PLANTED_NOTE = `the planted-shortcut CSV (${PLANTED_ROWS} rows split 60/20/20, 2 noisy core features, a clean shortcut feature that agrees with the label on 90% of rows in every split, 20 noise features)`;
 
 /** The acceptance datasets: the paper's synthetic task (σ = 0.5), Colored MNIST, and a user table with a planted shortcut. */
 export function loadAcceptanceDataset(name: AcceptanceDataset, o: AcceptanceDataOptions): Promise<Dataset> {

@@ -45,9 +45,8 @@ export interface XrmDiagnosis {
   inSampleFitsFlipped: number;
   heldOutFitsFlipped: number;
   heldOutAccuracy: number;
-  /** Validation, per twin then averaged: mean flip probability π, share of confident mistakes (π ≥ ½, wrong), mean NLL of y. */
+  /** Validation, per twin then averaged: mean flip probability π (how confident the twins are), mean NLL of y. */
   valConfidence: number;
-  valConfidentMistakes: number;
   valNll: number;
   /** MAT at combination 0 trained on this XRM run: checkpoint selected on true validation WGA. */
   matValWga: number | null;
@@ -64,6 +63,8 @@ export interface SweepSizesOptions {
   workDir: string;
   workers?: number;
   progress: Progress;
+  /** Called with everything so far after each (dataset, seed), so a long run can save what it has. */
+  onSeed?: (partial: SweepSizesResult) => Promise<void>;
 }
 
 export interface SweepSizesResult { rows: SweepSizeRow[]; diagnoses: XrmDiagnosis[] }
@@ -81,14 +82,12 @@ function diagnose(data: Dataset, seed: number, combination: number, xrm: XrmResu
   const mat0 = mat.selected.va_wga;
   const K = data.numClasses, n = data.train.n;
   const answer = (z: Float32Array, i: number) => argmax(z.subarray(i * K, (i + 1) * K));
-  let conf = 0, confWrong = 0, nll = 0;
+  let conf = 0, nll = 0;
   const twins = [new Mlp(xrm.twinA.arch, xrm.twinA), new Mlp(xrm.twinB.arch, xrm.twinB)];
   for (const z of forwardSplit(twins, data.val).logits) {
     for (let i = 0; i < data.val.n; i++) {
       const p = softmax(z.subarray(i * K, (i + 1) * K));
-      const pi = flipProbability(p);
-      conf += pi;
-      if (pi >= 0.5 && argmax(p) !== data.val.y[i]) confWrong++;
+      conf += flipProbability(p);
       nll -= Math.log(Math.max(p[data.val.y[i]], 1e-12));
     }
   }
@@ -104,7 +103,7 @@ function diagnose(data: Dataset, seed: number, combination: number, xrm: XrmResu
     dataset: data.name, seed, combination,
     flipRate: xrm.flipRate, valFlipRate: xrm.valFlipRate, degenerate: xrm.degenerate,
     valConflictShare: flagged / data.val.n,
-    valConfidence: conf / (2 * data.val.n), valConfidentMistakes: confWrong / (2 * data.val.n), valNll: nll / (2 * data.val.n),
+    valConfidence: conf / (2 * data.val.n), valNll: nll / (2 * data.val.n),
     inSampleFitsFlipped: inFit / n, heldOutFitsFlipped: hoFit / n, heldOutAccuracy: hoAcc / n,
     valMinorityRecall: minority && minorityN ? hits / minorityN : null,
     valConflictPrecision: minority && flagged ? hits / flagged : null,
@@ -126,7 +125,8 @@ export async function runSweepSizes(o: SweepSizesOptions): Promise<SweepSizesRes
     const data = await loadAcceptanceDataset(name, { limit: o.limit, workDir: o.workDir });
     o.progress.log(`${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test`);
     const profile = profileFor(data);
-    const perSeed = await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, (runner) => Promise.all(o.seeds.map(async (seed) => {
+    // Seeds one after another (each keeps the pool busy on its own), so a cut-short run still has whole seeds.
+    await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, async (runner) => { for (const seed of o.seeds) {
       const base: SweepOptions = { data, profile, combinations: [], seed, progress: o.progress, runner };
       const xrms = (await xrmSweep({ ...base, combinations: Array.from({ length: largest }, (_, c) => c) })).runs.map((r) => r.result);
       const matRuns = new Map<string, Promise<RunResult>>();
@@ -143,7 +143,7 @@ export async function runSweepSizes(o: SweepSizesOptions): Promise<SweepSizesRes
       for (const d of diagnoses) {
         o.progress.log(`${data.name} seed ${seed} xrm c${d.combination}: flip ${d.flipRate.toFixed(4)} held-out ${d.valFlipRate.toFixed(4)}${d.degenerate ? ' degenerate' : ''}; `
           + `val e=1 ${d.valConflictShare.toFixed(3)} recall ${d.valMinorityRecall?.toFixed(3)} precision ${d.valConflictPrecision?.toFixed(3)}; `
-          + `train fit in/ho ${d.inSampleFitsFlipped.toFixed(3)}/${d.heldOutFitsFlipped.toFixed(3)} ho acc ${d.heldOutAccuracy.toFixed(3)}; val π ${d.valConfidence.toFixed(3)} conf-wrong ${d.valConfidentMistakes.toFixed(4)} nll ${d.valNll.toFixed(3)}; MAT c0 val/test WGA ${d.matValWga?.toFixed(3)} / ${d.matTestWga?.toFixed(3)}`);
+          + `train fit in/ho ${d.inSampleFitsFlipped.toFixed(3)}/${d.heldOutFitsFlipped.toFixed(3)} ho acc ${d.heldOutAccuracy.toFixed(3)}; val π ${d.valConfidence.toFixed(3)} nll ${d.valNll.toFixed(3)}; MAT c0 val/test WGA ${d.matValWga?.toFixed(3)} / ${d.matTestWga?.toFixed(3)}`);
       }
       const rows: SweepSizeRow[] = [];
       for (const p of swept) {
@@ -157,12 +157,10 @@ export async function runSweepSizes(o: SweepSizesOptions): Promise<SweepSizesRes
           o.progress.log(`${data.name} seed ${seed} sweep ${p.sweep} ${p.rule} (${selection}): xrm c${p.x}, MAT c${best.run.combination} test WGA ${rows.at(-1)!.testWorstGroup.toFixed(3)}`);
         }
       }
-      return { rows, diagnoses };
-    })));
-    for (const s of perSeed) {
-      result.rows.push(...s.rows);
-      result.diagnoses.push(...s.diagnoses);
-    }
+      result.rows.push(...rows);
+      result.diagnoses.push(...diagnoses);
+      await o.onSeed?.(result);
+    } });
   }
   return result;
 }
