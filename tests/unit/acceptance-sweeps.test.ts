@@ -44,8 +44,8 @@ describe('acceptance --sweeps: the "more search never hurts" check and table', (
 
   it('tabulates mean ± std per size, the XRM picks at the largest size and the check', () => {
     const md = sweepMarkdown([...paper, ...heldOut]);
-    expect(md).toContain('| data | MAT selection | XRM rule | sweep 1 | sweep 3 | sweep 10 | XRM picks at sweep 10 | sweep 10 ≥ sweep 1 − 1 std |');
-    expect(md).toContain('| csv:planted | val groups | paper | 77.0 ± 2.0 | 74.0 ± 1.0 | 65.0 ± 1.0 | c7, c8, c9 | MISS (65.0 vs 75.0) |');
+    expect(md).toContain('| data | MAT selection | XRM rule | sweep 1 | sweep 3 | sweep 10 | XRM picks at sweep 10 | sweep 10 ≥ sweep 1 − 1 std | seeds |');
+    expect(md).toContain('| csv:planted | val groups | paper | 77.0 ± 2.0 | 74.0 ± 1.0 | 65.0 ± 1.0 | c7, c8, c9 | MISS (65.0 vs 75.0) | 3 |');
     expect(md).toMatch(/\| csv:planted \| val groups \| held-out \| 77\.0 ± 2\.0 \| 77\.0 ± 1\.0 \| 77\.7 ± 2\.1 \| c4, c5, c6 \| PASS/);
   });
 

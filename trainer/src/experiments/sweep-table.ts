@@ -27,15 +27,15 @@ export function sweepMarkdown(rows: SweepSizeRow[]): string {
   const sizes = [...new Set(rows.map((r) => r.sweep))].sort((a, b) => a - b);
   const checks = new Map(sweepChecks(rows).map((c) => [`${c.dataset}|${c.selection}|${c.rule}`, c]));
   const lines = [
-    `| data | MAT selection | XRM rule | ${sizes.map((n) => `sweep ${n}`).join(' | ')} | XRM picks at sweep ${sizes.at(-1)} | sweep ${sizes.at(-1)} ≥ sweep ${sizes[0]} − 1 std |`,
-    `|---|---|---|${sizes.map(() => '---|').join('')}---|---|`,
+    `| data | MAT selection | XRM rule | ${sizes.map((n) => `sweep ${n}`).join(' | ')} | XRM picks at sweep ${sizes.at(-1)} | sweep ${sizes.at(-1)} ≥ sweep ${sizes[0]} − 1 std | seeds |`,
+    `|---|---|---|${sizes.map(() => '---|').join('')}---|---|---|`,
   ];
   for (const k of checks.keys()) {
     const rs = rows.filter((r) => key(r) === k);
     const c = checks.get(k)!;
     const picks = rs.filter((r) => r.sweep === sizes.at(-1)).sort((a, b) => a.seed - b.seed).map((r) => `c${r.xrmCombination}`).join(', ');
     const sel = c.selection === 'va_wga' ? 'val groups' : 'XRM-inferred';
-    lines.push(`| ${c.dataset} | ${sel} | ${c.rule} | ${sizes.map((n) => formatMeanStd(at(rs, n))).join(' | ')} | ${picks} | ${c.pass ? 'PASS' : 'MISS'} (${(c.largeWga * 100).toFixed(1)} vs ${(c.bound * 100).toFixed(1)}) |`);
+    lines.push(`| ${c.dataset} | ${sel} | ${c.rule} | ${sizes.map((n) => formatMeanStd(at(rs, n))).join(' | ')} | ${picks} | ${c.pass ? 'PASS' : 'MISS'} (${(c.largeWga * 100).toFixed(1)} vs ${(c.bound * 100).toFixed(1)}) | ${new Set(rs.map((r) => r.seed)).size} |`);
   }
   return lines.join('\n');
 }
