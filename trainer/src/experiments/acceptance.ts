@@ -8,7 +8,7 @@ import { withRunner } from '../pool/runner.js';
 import { argmaxRows, forwardSplit } from '../train/forward.js';
 import { profileFor } from '../train/profile.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
-import { loadAcceptanceDataset, type AcceptanceDataset } from './datasets.js';
+import { loadAcceptanceDataset, trueMinority, type AcceptanceDataset } from './datasets.js';
 
 /** One selected result: test average and worst-group accuracy of an algorithm under a selection metric, for one seed. */
 export interface SeedResult {
@@ -37,16 +37,15 @@ export interface AcceptanceOptions {
   progress: Progress;
 }
 
-/** Minority = true group whose spurious attribute disagrees with the label (2·y + a with a ≠ y). */
+/** Accuracy on the true minority (trueMinority) of the test split; null without groups. */
 function minorityAccuracy(data: Dataset, predicted: Int32Array): number | null {
-  const g = data.test.group;
-  if (!g) return null;
+  const minority = trueMinority(data.test.group, data.test.y);
+  if (!minority) return null;
   let hits = 0, n = 0;
   for (let i = 0; i < data.test.n; i++) {
-    const y = data.test.y[i];
-    if ((g[i] & 1) === y) continue;
+    if (!minority[i]) continue;
     n++;
-    if (predicted[i] === y) hits++;
+    if (predicted[i] === data.test.y[i]) hits++;
   }
   return n ? hits / n : null;
 }
