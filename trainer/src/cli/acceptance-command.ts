@@ -146,7 +146,7 @@ async function sweepsAction(opts: SweepsFlags): Promise<void> {
     await writeReadmeBlock(SWEEPS, table, [
       `Rows and per-combination XRM diagnoses in \`${opts.out ?? (files.join('`, `') || '(not saved)')}\`, made by \`npm run mat-edge -- acceptance --sweeps ${opts.sweeps.join(',')} --seeds ${run.seeds}${run.limit ? ` --limit ${run.limit}` : ''} --backend ${run.backend.split(' ')[0]}`
         + `${files.length > 1 ? ' --datasets D --out …\` per dataset, merged with \`--from …,… --out\`' : ' --out …\`'}`
-        + ` (${new Date().toISOString().slice(0, 10)}; ${run.wallSeconds.toFixed(0)} s of training on 2 CPU cores shared with other jobs, ${run.backend} backend${run.partial ? '; PARTIAL: not every requested seed finished' : ''}).`,
+        + ` (${new Date().toISOString().slice(0, 10)}; ${run.wallSeconds.toFixed(0)} s of training${files.length > 1 ? ' summed over the runs' : ''} on 2 CPU cores shared with other jobs, ${run.backend} backend${run.partial ? '; PARTIAL: not every requested seed finished' : ''}).`,
       'MAT test worst-group accuracy (%), mean ± std over seeds, when XRM and MAT both search combinations 0 … N − 1; "paper" keeps the XRM run with the highest training flip rate, "held-out" (the default) the one whose final twins confidently contradict the most validation labels (docs/method.md §1.6).',
       `Data: ${PLANTED_NOTE}; the synthetic task (σ = 0.5); Colored MNIST${run.limit ? ` (first ${run.limit} training examples)` : ''}. The check: mean WGA at sweep ${Math.max(...opts.sweeps)} ≥ mean at sweep ${Math.min(...opts.sweeps)} minus one std (the larger of the two sizes' stds over seeds).`,
     ].join('\n'));
