@@ -1,5 +1,6 @@
 import { argmax, softmax } from '#shared';
 import { flipProbability } from '../algorithms/xrm.js';
+import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
 import { Mlp } from '../model/mlp.js';
 import { forwardSplit } from '../train/forward.js';
@@ -8,7 +9,7 @@ import type { Dataset } from '../data/types.js';
 import type { Progress } from '../pipeline/progress.js';
 import { algorithmSweep, selectRun, xrmSweep, type SweepOptions } from '../pipeline/sweep.js';
 import { selectXrm, XRM_SELECTIONS, type XrmSelection } from '../pipeline/xrm-selection.js';
-import { withRunner } from '../pool/runner.js';
+import { withRunner, type Runner } from '../pool/runner.js';
 import { profileFor } from '../train/profile.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
 import { loadAcceptanceDataset, trueMinority, type AcceptanceDataset } from './datasets.js';
@@ -113,54 +114,63 @@ function diagnose(data: Dataset, seed: number, combination: number, xrm: XrmResu
 }
 
 /**
- * Per dataset and seed: XRM at every combination up to the largest sweep, then for each sweep size and XRM rule the
- * rule's pick among the first N runs, and MAT swept over the same N combinations on that pick. A MAT run is trained
- * once per (XRM run, MAT combination) and shared by every (size, rule) that needs it.
+ * One seed: XRM at every combination up to the largest sweep, then for each sweep size and XRM rule the rule's pick
+ * among the first N runs, and MAT swept over the same N combinations on that pick. A MAT run is trained once per
+ * (XRM run, MAT combination) and shared by every (size, rule) that needs it; MAT at combination 0 also runs on every
+ * XRM run, for the diagnosis.
  */
+async function sweepSeed(data: Dataset, profile: TrainingProfile, runner: Runner, seed: number, o: SweepSizesOptions): Promise<SweepSizesResult> {
+  const base: SweepOptions = { data, profile, combinations: [], seed, progress: o.progress, runner };
+  const largest = Math.max(...o.sweeps);
+  const xrms = (await xrmSweep({ ...base, combinations: Array.from({ length: largest }, (_, c) => c) })).runs.map((r) => r.result);
+  const matRuns = new Map<string, Promise<RunResult>>();
+  const mat = (x: number, m: number) => {
+    const key = `${x}:${m}`;
+    if (!matRuns.has(key)) matRuns.set(key, algorithmSweep({ ...base, combinations: [m] }, 'mat', xrms[x]).then((r) => r[0]));
+    return matRuns.get(key)!;
+  };
+  const picks = o.sweeps.flatMap((sweep) => XRM_SELECTIONS.map((rule) => ({ sweep, rule, x: selectXrm(xrms.slice(0, sweep), rule) })));
+  const [diagnoses, swept] = await Promise.all([
+    Promise.all(xrms.map(async (x, c) => diagnose(data, seed, c, x, await mat(c, 0)))),
+    Promise.all(picks.map(async (p) => ({ ...p, runs: await Promise.all(Array.from({ length: p.sweep }, (_, m) => mat(p.x, m))) }))),
+  ]);
+  for (const d of diagnoses) {
+    o.progress.log(`${data.name} seed ${seed} xrm c${d.combination}: flip ${d.flipRate.toFixed(4)} held-out ${d.valFlipRate.toFixed(4)}${d.degenerate ? ' degenerate' : ''}; `
+      + `val e=1 ${d.valConflictShare.toFixed(3)} recall ${d.valMinorityRecall?.toFixed(3)} precision ${d.valConflictPrecision?.toFixed(3)}; `
+      + `train fit in/ho ${d.inSampleFitsFlipped.toFixed(3)}/${d.heldOutFitsFlipped.toFixed(3)} ho acc ${d.heldOutAccuracy.toFixed(3)}; `
+      + `val π ${d.valConfidence.toFixed(3)} nll ${d.valNll.toFixed(3)}; MAT c0 val/test WGA ${d.matValWga?.toFixed(3)} / ${d.matTestWga?.toFixed(3)}`);
+  }
+  const rows: SweepSizeRow[] = [];
+  for (const p of swept) {
+    for (const selection of ['va_wga', 'va_gi_wga'] as const) {
+      const best = selectRun(p.runs, selection);
+      if (!best) continue;
+      rows.push({
+        dataset: data.name, rule: p.rule, sweep: p.sweep, seed, selection, xrmCombination: p.x, matCombination: best.run.combination ?? 0,
+        valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? NaN,
+      });
+      o.progress.log(`${data.name} seed ${seed} sweep ${p.sweep} ${p.rule} (${selection}): xrm c${p.x}, MAT c${best.run.combination} test WGA ${rows.at(-1)!.testWorstGroup.toFixed(3)}`);
+    }
+  }
+  return { rows, diagnoses };
+}
+
+/** Every dataset and seed of `o`; seeds run one after another (each keeps the pool busy), so a cut-short run keeps whole seeds. */
 export async function runSweepSizes(o: SweepSizesOptions): Promise<SweepSizesResult> {
   const backend = await initBackend(o.backend);
-  const largest = Math.max(...o.sweeps);
   const result: SweepSizesResult = { rows: [], diagnoses: [] };
   for (const name of o.datasets) {
     const data = await loadAcceptanceDataset(name, { limit: o.limit, workDir: o.workDir });
     o.progress.log(`${data.name}: ${data.train.n} train / ${data.val.n} val / ${data.test.n} test`);
     const profile = profileFor(data);
-    // Seeds one after another (each keeps the pool busy on its own), so a cut-short run still has whole seeds.
-    await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, async (runner) => { for (const seed of o.seeds) {
-      const base: SweepOptions = { data, profile, combinations: [], seed, progress: o.progress, runner };
-      const xrms = (await xrmSweep({ ...base, combinations: Array.from({ length: largest }, (_, c) => c) })).runs.map((r) => r.result);
-      const matRuns = new Map<string, Promise<RunResult>>();
-      const mat = (x: number, m: number) => {
-        const key = `${x}:${m}`;
-        if (!matRuns.has(key)) matRuns.set(key, algorithmSweep({ ...base, combinations: [m] }, 'mat', xrms[x]).then((r) => r[0]));
-        return matRuns.get(key)!;
-      };
-      const picks = o.sweeps.flatMap((sweep) => XRM_SELECTIONS.map((rule) => ({ sweep, rule, x: selectXrm(xrms.slice(0, sweep), rule) })));
-      const [diagnoses, swept] = await Promise.all([
-        Promise.all(xrms.map(async (x, c) => diagnose(data, seed, c, x, await mat(c, 0)))),
-        Promise.all(picks.map(async (p) => ({ ...p, runs: await Promise.all(Array.from({ length: p.sweep }, (_, m) => mat(p.x, m))) }))),
-      ]);
-      for (const d of diagnoses) {
-        o.progress.log(`${data.name} seed ${seed} xrm c${d.combination}: flip ${d.flipRate.toFixed(4)} held-out ${d.valFlipRate.toFixed(4)}${d.degenerate ? ' degenerate' : ''}; `
-          + `val e=1 ${d.valConflictShare.toFixed(3)} recall ${d.valMinorityRecall?.toFixed(3)} precision ${d.valConflictPrecision?.toFixed(3)}; `
-          + `train fit in/ho ${d.inSampleFitsFlipped.toFixed(3)}/${d.heldOutFitsFlipped.toFixed(3)} ho acc ${d.heldOutAccuracy.toFixed(3)}; val π ${d.valConfidence.toFixed(3)} nll ${d.valNll.toFixed(3)}; MAT c0 val/test WGA ${d.matValWga?.toFixed(3)} / ${d.matTestWga?.toFixed(3)}`);
+    await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, async (runner) => {
+      for (const seed of o.seeds) {
+        const one = await sweepSeed(data, profile, runner, seed, o);
+        result.rows.push(...one.rows);
+        result.diagnoses.push(...one.diagnoses);
+        await o.onSeed?.(result);
       }
-      const rows: SweepSizeRow[] = [];
-      for (const p of swept) {
-        for (const selection of ['va_wga', 'va_gi_wga'] as const) {
-          const best = selectRun(p.runs, selection);
-          if (!best) continue;
-          rows.push({
-            dataset: data.name, rule: p.rule, sweep: p.sweep, seed, selection, xrmCombination: p.x, matCombination: best.run.combination ?? 0,
-            valWorstGroup: best.selected.value, testAverage: best.selected.point.te_avg, testWorstGroup: best.selected.point.te_wga ?? NaN,
-          });
-          o.progress.log(`${data.name} seed ${seed} sweep ${p.sweep} ${p.rule} (${selection}): xrm c${p.x}, MAT c${best.run.combination} test WGA ${rows.at(-1)!.testWorstGroup.toFixed(3)}`);
-        }
-      }
-      result.rows.push(...rows);
-      result.diagnoses.push(...diagnoses);
-      await o.onSeed?.(result);
-    } });
+    });
   }
   return result;
 }
