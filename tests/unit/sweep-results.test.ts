@@ -10,7 +10,7 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 const plan: SweepPlan = {
   format: 'mat-edge-sweep/1', data: { kind: 'synthetic', noiseStd: 0.5, seed: 1234 }, fingerprint: '0'.repeat(64),
-  algorithms: ['erm', 'mat'], bundles: ['mat'], sweep: 3, seeds: [5, 6], backend: 'wasm', selection: 'va_wga', steps: null,
+  algorithms: ['erm', 'mat'], bundles: ['mat'], sweep: 3, seeds: [5, 6], backend: 'wasm', selection: 'va_wga', xrmSelection: 'held-out', steps: null,
   memorization: { pairs: 2, epochs: 1 }, exemplars: 8, publishSamples: null, tag: 'synthetic',
 };
 

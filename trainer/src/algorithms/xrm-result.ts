@@ -7,6 +7,8 @@ export interface XrmResult {
   seed: number;
   /** Last logged flip rate (0 for a degenerate run, so it never wins selection). */
   flipRate: number;
+  /** Held-out flip rate: share of validation examples the final twins confidently (π ≥ ½) contradict (0 if degenerate). */
+  valFlipRate: number;
   degenerate: boolean;
   flipCurve: { step: number; flipRate: number }[];
   /** s_i = 1 when example i belongs to twin A. */

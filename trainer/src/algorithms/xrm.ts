@@ -26,6 +26,22 @@ export function isDegenerate(y: Int32Array, e: Uint8Array): boolean {
   return [...seen.values()].some((bits) => bits !== 3);
 }
 
+/**
+ * Flip rate on examples neither twin trained on (validation): the share of (example, twin) pairs where the twin
+ * contradicts the label with flip probability π ≥ ½ — the labels one flipping step would more likely than not change,
+ * measured out of sample and on the final twins (docs/method.md §1.6).
+ */
+export function heldOutFlipRate(zA: Float32Array, zB: Float32Array, y: Int32Array, K: number): number {
+  let flips = 0;
+  for (const z of [zA, zB]) {
+    for (let i = 0; i < y.length; i++) {
+      const p = softmax(z.subarray(i * K, (i + 1) * K));
+      if (argmax(p) !== y[i] && flipProbability(p) >= 0.5) flips++;
+    }
+  }
+  return y.length ? flips / (2 * y.length) : 0;
+}
+
 export interface XrmAlgorithm extends Algorithm {
   /** Sequential end-of-training pass: held-out logits, cross-mistakes, degenerate check. */
   finish(seed: number): Omit<XrmResult, 'flipCurve'>;
@@ -76,12 +92,14 @@ export function createXrm(ctx: AlgorithmContext): XrmAlgorithm {
       inSampleLogits.set(hi.subarray(i * K, (i + 1) * K), i * K);
     }
     const e = (split: Split, [zA, zB]: Float32Array[]) => crossMistakes(zA, zB, split.y, K);
-    const train = e(data.train, [trA, trB]), val = e(data.val, pass(data.val)), test = e(data.test, pass(data.test));
+    const vaLogits = pass(data.val);
+    const train = e(data.train, [trA, trB]), val = e(data.val, vaLogits), test = e(data.test, pass(data.test));
     const degenerate = isDegenerate(data.train.y, train) || isDegenerate(data.val.y, val);
     return {
       hparams: ctx.hp,
       seed,
       flipRate: degenerate ? 0 : flipRate(),
+      valFlipRate: degenerate ? 0 : heldOutFlipRate(vaLogits[0], vaLogits[1], data.val.y, K),
       degenerate,
       assignment,
       heldOutLogits,

@@ -39,6 +39,7 @@ export function registerSweep(program: Command): void {
         seeds: Array.from({ length: opts.seeds }, (_, i) => opts.seed + i),
         backend: opts.backend,
         selection: selectionMetric(data, opts.selection),
+        xrmSelection: opts.xrmSelection,
         steps: opts.steps ?? null,
         memorization: { pairs: opts.memorizationPairs, epochs: opts.memorizationEpochs },
         exemplars: opts.exemplars,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BACKEND_NAMES } from '../backend.js';
+import { XRM_SELECTIONS } from '../pipeline/xrm-selection.js';
 import { describeFeatureChoice, loadDataset, parseDataFlag, type DataFlagOptions, type DataSpec } from '../data/index.js';
 import { trainPipeline, type TrainSummary } from '../pipeline/train.js';
 import { algorithmList, bundleName, choice, columnList, defaultTag, intOption, workersOption } from './options.js';
@@ -44,6 +45,7 @@ export function trainingOptions(command: Command): Command {
     .option('--algorithms <list>', 'algorithms to train and compare', algorithmList, ['erm', 'jtt', 'group-dro', 'mat'])
     .option('--bundle <list>', 'algorithms written as bundles; the first is the main one', algorithmList, ['mat', 'erm'])
     .option('--sweep <n>', 'hyper-parameter combinations 0..n−1 per algorithm (docs/method.md §2.6)', intOption('--sweep', 1, 100), 1)
+    .option('--xrm-selection <rule>', 'which XRM run of the sweep MAT uses: held-out (most confident flips on validation) | paper (highest training flip rate); docs/method.md §1.6', choice('--xrm-selection', XRM_SELECTIONS), 'held-out')
     .option('--seed <n>', 'training seed', intOption('--seed', 0, 2 ** 31), 0)
     .option('--steps <n>', 'override the step budget', intOption('--steps', 1))
     .option('--backend <name>', BACKEND_NAMES.join(' | '), choice('--backend', BACKEND_NAMES), 'auto')
@@ -86,6 +88,7 @@ export function registerTrain(program: Command): void {
         algorithms: opts.algorithms,
         bundles: opts.bundle,
         sweep: opts.sweep,
+        xrmSelection: opts.xrmSelection,
         seed: opts.seed,
         backend: opts.backend,
         selection: opts.selection,

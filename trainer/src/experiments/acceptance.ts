@@ -1,6 +1,5 @@
 import type { AlgorithmName } from '../algorithms/registry.js';
 import { initBackend, type BackendName } from '../backend.js';
-import { loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { Mlp } from '../model/mlp.js';
 import type { Progress } from '../pipeline/progress.js';
@@ -9,6 +8,7 @@ import { withRunner } from '../pool/runner.js';
 import { argmaxRows, forwardSplit } from '../train/forward.js';
 import { profileFor } from '../train/profile.js';
 import type { RunResult, SelectionMetric } from '../train/run.js';
+import { loadAcceptanceDataset, trueMinority, type AcceptanceDataset } from './datasets.js';
 
 /** One selected result: test average and worst-group accuracy of an algorithm under a selection metric, for one seed. */
 export interface SeedResult {
@@ -23,26 +23,29 @@ export interface SeedResult {
 }
 
 export interface AcceptanceOptions {
-  datasets: ('synthetic' | 'colored-mnist')[];
+  datasets: AcceptanceDataset[];
   algorithms: AlgorithmName[];
   seeds: number[];
   sweep: number;
   backend: BackendName;
+  /** At most this many training examples (Colored MNIST, planted CSV). */
+  limit?: number;
+  /** Where the planted CSV is written. */
+  workDir: string;
   /** Worker threads for the independent runs (1: in this thread). */
   workers?: number;
   progress: Progress;
 }
 
-/** Minority = true group whose spurious attribute disagrees with the label (2·y + a with a ≠ y). */
+/** Accuracy on the true minority (trueMinority) of the test split; null without groups. */
 function minorityAccuracy(data: Dataset, predicted: Int32Array): number | null {
-  const g = data.test.group;
-  if (!g) return null;
+  const minority = trueMinority(data.test.group, data.test.y);
+  if (!minority) return null;
   let hits = 0, n = 0;
   for (let i = 0; i < data.test.n; i++) {
-    const y = data.test.y[i];
-    if ((g[i] & 1) === y) continue;
+    if (!minority[i]) continue;
     n++;
-    if (predicted[i] === y) hits++;
+    if (predicted[i] === data.test.y[i]) hits++;
   }
   return n ? hits / n : null;
 }
@@ -52,7 +55,7 @@ export async function runAcceptance(o: AcceptanceOptions): Promise<SeedResult[]>
   const backend = await initBackend(o.backend);
   const rows: SeedResult[] = [];
   for (const name of o.datasets) {
-    const data = await loadDataset(name === 'synthetic' ? { kind: 'synthetic', noiseStd: 0.5 } : { kind: 'colored-mnist' });
+    const data = await loadAcceptanceDataset(name, { limit: o.limit, workDir: o.workDir });
     const profile = profileFor(data);
     // Seeds and algorithms are independent: all of them at once, rows kept in (seed, algorithm, selection) order.
     const perSeed = await withRunner({ data, progress: o.progress, workers: o.workers ?? 1, backend }, (runner) => Promise.all(o.seeds.map(async (seed) => {

@@ -33,7 +33,7 @@ async function readSeed(ctx: SweepContext, seed: number) {
 }
 
 /**
- * After a sweep: reads the result files, selects exactly as train does (selectXrm through xrmOf, selectResults), builds
+ * After a sweep: reads the result files, selects exactly as train does (pickXrm through xrmOf, selectResults), builds
  * the memorization measures from the half-models' results, and writes the bundles train would have written.
  */
 export async function collectSweep(o: CollectOptions): Promise<CollectSummary> {

@@ -12,7 +12,7 @@ import { jobList, planHash, STAGES, stageJobs, SweepPlan, sweepFiles, type Job, 
 import { readJobResult, writeJobResult, type JobOutputs } from './jobs-results.js';
 import { memorizationHalves, memorizationModel } from './memorization.js';
 import type { Progress } from './progress.js';
-import { runOne, selectXrm, xrmLine, type SweepOptions, type XrmSweep } from './sweep.js';
+import { pickXrm, runOne, xrmLine, type SweepOptions, type XrmSweep } from './sweep.js';
 import { chosenRun, memorizationModelOptions, selectResults } from './train.js';
 
 /** A sweep folder opened for running jobs or collecting: its plan, the data it names (checked), and where runs train. */
@@ -85,7 +85,7 @@ const ofStage = <S extends Stage>(ctx: SweepContext, stage: S, seed: number) => 
 export async function xrmOf(ctx: SweepContext, seed: number, needed: string): Promise<XrmSweep> {
   const jobs = ofStage(ctx, 'xrm', seed);
   const outputs = await outputsOf(ctx, jobs, needed);
-  return selectXrm(jobs.map((j, i) => ({ combination: j.combination, result: outputs[i] })));
+  return pickXrm(jobs.map((j, i) => ({ combination: j.combination, result: outputs[i] })), ctx.plan.xrmSelection);
 }
 
 /** The seed's runs of each algorithm, in combination order (as algorithmSweep returns them). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ALGORITHMS, isAlgorithmName, type AlgorithmName } from '../algorithms/registry.js';
 import { BACKEND_NAMES } from '../backend.js';
 import { DataSpec } from '../data/index.js';
+import { XRM_SELECTIONS } from './xrm-selection.js';
 
 /**
  * A training run cut into independent jobs (docs/design.md "Sweeps"): the same runs `train` trains on its pool, in three
@@ -33,6 +34,8 @@ export const SweepPlan = z.strictObject({
   seeds: z.array(z.number().int().nonnegative()).min(1),
   backend: z.enum(BACKEND_NAMES),
   selection: z.enum(['va_wga', 'va_gi_wga']),
+  /** Which XRM run the algorithms build on (docs/method.md §1.6). */
+  xrmSelection: z.enum(XRM_SELECTIONS),
   steps: Count.nullable(),
   memorization: z.strictObject({ pairs: Count, epochs: Count }),
   exemplars: Count,

@@ -6,6 +6,7 @@ import type { Dataset } from '../data/types.js';
 import type { Runner } from '../pool/runner.js';
 import type { RunResult, Selected, SelectionMetric } from '../train/run.js';
 import type { Progress } from './progress.js';
+import { selectXrm, type XrmSelection } from './xrm-selection.js';
 
 export interface SweepOptions {
   data: Dataset;
@@ -18,6 +19,8 @@ export interface SweepOptions {
   progress: Progress;
   /** Where the runs train (in this thread or a worker pool). */
   runner: Runner;
+  /** Which XRM run the later algorithms use (docs/method.md §1.6); default `held-out`. */
+  xrmSelection?: XrmSelection;
 }
 
 function label(algorithm: string, c: number | null, seed: number): string {
@@ -38,10 +41,10 @@ export interface XrmSweep {
 
 /** The progress line of one finished XRM run. */
 export function xrmLine(c: number | null, xrm: XrmResult): string {
-  return `xrm ${c ?? 'default'}: flip rate ${xrm.flipRate.toFixed(4)}${xrm.degenerate ? ' (degenerate)' : ''}`;
+  return `xrm ${c ?? 'default'}: flip rate ${xrm.flipRate.toFixed(4)}, held-out ${xrm.valFlipRate.toFixed(4)}${xrm.degenerate ? ' (degenerate)' : ''}`;
 }
 
-/** XRM over the combinations; keeps the run selectXrm picks. */
+/** XRM over the combinations; keeps the run `xrmSelection` selects (docs/method.md §1.6). */
 export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
   // Every combination at once; results are read in combination order, so the selection is the same however they ran.
   const runs: XrmSweep['runs'] = await Promise.all(o.combinations.map(async (c) => {
@@ -50,13 +53,15 @@ export async function xrmSweep(o: SweepOptions): Promise<XrmSweep> {
     return { combination: c, result: run.xrm as XrmResult };
   }));
   if (runs.every((r) => r.result.degenerate)) o.progress.log('warning: every XRM run is degenerate; its inferred groups are unreliable');
-  return selectXrm(runs);
+  return pickXrm(runs, o.xrmSelection ?? 'held-out');
 }
 
-/** XRM model selection over runs in combination order: the highest final flip rate, first on ties (docs/method.md §1.6). */
-export function selectXrm(runs: XrmSweep['runs']): XrmSweep {
-  let best = runs[0];
-  for (const r of runs) if (r.result.flipRate > best.result.flipRate) best = r;
+/**
+ * XRM model selection over runs in combination order by `rule` (the pure rule: ./xrm-selection.ts), what `train` and a
+ * sweep's algorithm jobs and `collect` all call, so that they keep the same run.
+ */
+export function pickXrm(runs: XrmSweep['runs'], rule: XrmSelection): XrmSweep {
+  const best = runs[selectXrm(runs.map((r) => r.result), rule)];
   return { selected: best.result, selectedCombination: best.combination, runs };
 }
 

@@ -21,6 +21,7 @@ import { measureMemorization, type MemorizationMeasure, type MemorizationOptions
 import type { Progress } from './progress.js';
 import { memorizationHistograms, reliabilityBins, reportRun, xrmSummary } from './report-data.js';
 import { algorithmSweep, selectRun, xrmSweep, type XrmSweep } from './sweep.js';
+import type { XrmSelection } from './xrm-selection.js';
 
 export interface TrainOptions {
   data: Dataset;
@@ -30,6 +31,8 @@ export interface TrainOptions {
   bundles: AlgorithmName[];
   /** Hyper-parameter combinations 0..sweep−1 per algorithm (method.md §2.6). */
   sweep: number;
+  /** Which XRM run of the sweep MAT and the bundles use (docs/method.md §1.6); default `held-out`. */
+  xrmSelection?: XrmSelection;
   seed: number;
   backend: BackendName;
   selection: SelectionMetric | 'auto';
@@ -235,7 +238,7 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
   const phases: TrainSummary['phases'] = { xrm: 0, algorithms: 0, memorization: 0, bundles: 0 };
 
   const { xrm, measures, chosen, results } = await withRunner({ data, progress, workers, backend }, async (runner) => {
-    const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress, runner };
+    const sweepOpts = { data, profile, combinations, seed: o.seed, steps: o.steps, progress, runner, xrmSelection: o.xrmSelection };
     const xrm = await xrmSweep(sweepOpts);
     phases.xrm = lap();
     const names = trainedAlgorithms(data, o.algorithms, o.bundles, progress);

@@ -22,8 +22,9 @@ const CAPTIONS = {
   xrm:
     'XRM trains two twin networks on random halves of the training data and lets each one relabel the examples its sibling '
     + 'confidently gets wrong. The flip rate is the share of training labels changed that way. Each line is one '
-    + 'hyper-parameter combination; the one with the highest final flip rate (in colour) is kept, because more flips mean the '
-    + 'twins have locked on to the shortcut and so separate the examples that follow it from the exceptions more sharply. '
+    + 'hyper-parameter combination; the kept one is in colour: by default the one whose final twins confidently contradict the '
+    + 'most validation labels (examples neither twin trained on), or with --xrm-selection paper the highest final flip rate. '
+    + 'A high training flip rate can also come from twins that never fit and let labels drift, so it is checked on held-out data. '
     + 'Dashed lines are degenerate runs (their inferred groups miss a class) and are never selected; a line that stays near '
     + 'zero found no shortcut.',
   groups:
