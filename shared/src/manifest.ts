@@ -303,7 +303,14 @@ export const Manifest = z.object({
     seed: z.number().int().nonnegative(),
     selectedStep: z.number().int().nonnegative(),
     selection: z.object({ metric: z.enum(['va_wga', 'va_gi_wga']), value: probability }),
-    xrm: z.object({ hparams: Hparams, seed: z.number().int().nonnegative(), flipRate: probability, degenerate: z.boolean() }),
+    xrm: z.object({
+      hparams: Hparams, seed: z.number().int().nonnegative(), flipRate: probability,
+      /** Share of validation labels the final twins confidently contradict (absent in bundles written before it). */
+      valFlipRate: probability.optional(),
+      /** The rule that kept this XRM run among the combinations (docs/method.md §1.6); absent before it was recorded. */
+      selection: z.enum(['held-out', 'paper']).optional(),
+      degenerate: z.boolean(),
+    }),
     backend: z.string(),
     wallSeconds: z.number().nonnegative(),
   }),

@@ -16,6 +16,7 @@ import { clipScores, memorizationIndex, selectExemplars } from './exemplars.js';
 import type { MemorizationMeasure } from './memorization.js';
 import { interventionSplits, splitOutputs } from './outputs.js';
 import { reliabilityBins } from './report-data.js';
+import type { XrmSelection } from './xrm-selection.js';
 
 export interface AssembleOptions {
   data: Dataset;
@@ -23,6 +24,8 @@ export interface AssembleOptions {
   run: RunResult;
   metric: SelectionMetric;
   xrm: XrmResult;
+  /** The rule that kept `xrm` among the combinations. */
+  xrmSelection: XrmSelection;
   calibration: Calibration;
   measure: MemorizationMeasure;
   backend: string;
@@ -84,7 +87,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         architecture: sel.weights.arch,
         training: {
           algorithm: o.name, hparams: run.hparams, seed: run.seed, selectedStep: sel.step, selection: { metric: o.metric, value: sel.value },
-          xrm: { hparams: xrm.hparams, seed: xrm.seed, flipRate: xrm.flipRate, degenerate: xrm.degenerate },
+          xrm: { hparams: xrm.hparams, seed: xrm.seed, flipRate: xrm.flipRate, valFlipRate: xrm.valFlipRate, selection: o.xrmSelection, degenerate: xrm.degenerate },
           backend: o.backend, wallSeconds: 0,
         },
         metrics,

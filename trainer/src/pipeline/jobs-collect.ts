@@ -60,7 +60,7 @@ export async function collectSweep(o: CollectOptions): Promise<CollectSummary> {
     });
     const bundles = await writeTrainedBundles({
       data, bundles: plan.bundles, out: seedBundleDir(plan, o.out, seed), tag: plan.tag, exemplars: plan.exemplars, seed,
-      publishSamples: plan.publishSamples ?? undefined, backend: ctx.backend, fingerprint, metric: plan.selection, xrm, chosen, measures,
+      publishSamples: plan.publishSamples ?? undefined, backend: ctx.backend, fingerprint, metric: plan.selection, xrm, xrmSelection: plan.xrmSelection, chosen, measures,
       progress: o.progress, t0,
     });
     summaries.push({

@@ -153,6 +153,8 @@ export interface BundleStageOptions {
   fingerprint: string;
   metric: SelectionMetric;
   xrm: XrmSweep;
+  /** The rule that kept `xrm.selected` (recorded in the manifest). */
+  xrmSelection: XrmSelection;
   chosen: Map<AlgorithmName, RunResult>;
   /** One per bundle, in `bundles` order. */
   measures: MemorizationMeasure[];
@@ -182,7 +184,7 @@ export async function writeTrainedBundles(o: BundleStageOptions): Promise<Traine
     const run = chosenRun(o.chosen, name);
     const bar = progress.task(`bundle ${name}: scores, exemplars, ONNX`, 1);
     const assembled = await assembleBundle({
-      data, name, run, metric: o.metric, xrm: o.xrm.selected, calibration, measure: o.measures[b], backend: o.backend,
+      data, name, run, metric: o.metric, xrm: o.xrm.selected, xrmSelection: o.xrmSelection, calibration, measure: o.measures[b], backend: o.backend,
       exemplars: o.exemplars, seed: o.seed, id: `${name}-${o.tag}`, fingerprint: o.fingerprint, samples: demoSamples(data), publish,
     });
     bar.tick(1);
@@ -254,7 +256,7 @@ export async function trainPipeline(o: TrainOptions): Promise<TrainSummary> {
     return { xrm, measures, chosen, results };
   });
 
-  const bundles = await writeTrainedBundles({ ...o, backend, fingerprint, metric, xrm, chosen, measures, t0 });
+  const bundles = await writeTrainedBundles({ ...o, xrmSelection: o.xrmSelection ?? 'held-out', backend, fingerprint, metric, xrm, chosen, measures, t0 });
   phases.bundles = lap();
   return {
     backend,
