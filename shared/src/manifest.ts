@@ -129,8 +129,17 @@ export const ScoreCalibration = z.object({
   /** Upper edges of the reliance buckets used by slice accuracy (last edge is 1). */
   relianceBucketEdges: z.array(probability).min(1),
   sliceAccuracy: z.array(SliceAccuracy),
-  /** Nearest-exemplar estimator settings. */
-  neighbours: z.object({ k: z.number().int().positive(), temperature: z.number().positive() }),
+  /**
+   * Nearest-exemplar estimator settings. `estimator`: how a new unlabelled input's memorization is estimated —
+   * `expected_label` (expectedLabelMemorization, shared/src/scores.ts; bundles written since 2026-12-01) or, where
+   * absent, `nearest` (neighbourMemorization over all exemplars), so that an older bundle keeps the estimator its
+   * `quantiles.memorization` were measured with.
+   */
+  neighbours: z.object({
+    k: z.number().int().positive(),
+    temperature: z.number().positive(),
+    estimator: z.enum(['nearest', 'expected_label']).optional(),
+  }),
   /** Counterfactual probe; null/absent where the data declares no intervention or K > 2. */
   counterfactualProbe: CounterfactualProbe.nullish(),
 });
