@@ -8,7 +8,7 @@ export const RELIANCE_BUCKET_EDGES = [0.25, 0.5, 0.75, 1];
  * Label-free memorization of a new input: the same-label neighbour estimate in expectation over the served model's
  * p(·|x) (expectedLabelNeighbours), k and T as chosen on the validation protocol's selection subset (docs/validation.md).
  */
-export const NEIGHBOURS: ScoreCalibration['neighbours'] = { k: 10, temperature: 0.05, estimator: 'expected_label' };
+export const NEIGHBOURS: ScoreCalibration['neighbours'] = { k: 10, temperature: 0.02, estimator: 'expected_label' };
 
 /** Per-input scores of every row of a split, by the same shared functions the worker serves. */
 export interface RowScores {
