@@ -73,7 +73,7 @@ export const MemorizationBlock = z.object({
   score: z.number().meta({ description: 'How much the answer rests on memorized individual training examples (0 none, 1 fully).' }),
   member: z.boolean().meta({ description: 'The input is (byte-for-byte) a training example; score is then its measured score.' }),
   estimator: z.enum(['measured', 'neighbours', 'label_and_neighbours']).meta({
-    description: "How score was obtained: 'measured' (a training example: its in-minus-out p(y|x)), 'neighbours' (a new input: memorization of its nearest training exemplars), 'label_and_neighbours' (a new labelled input, /v1/evaluate: ½(1 − p(y|x)) + ½ same-label neighbours).",
+    description: "How score was obtained: 'measured' (a training example: its in-minus-out p(y|x)), 'neighbours' (a new input: memorization of its nearest training exemplars of each label, weighted by p(label|x)), 'label_and_neighbours' (a new labelled input, /v1/evaluate: ½(1 − p(y|x)) + ½ same-label neighbours).",
   }),
   percentile: z.number().meta({ description: "Share of scores of the same estimator at or below score: the training set's measured scores for a member, validation inputs' estimates otherwise." }),
   twin_disagreement: z.number().meta({ description: '½‖a − b‖₁ between the two XRM twins trained on disjoint halves.' }),

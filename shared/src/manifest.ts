@@ -204,8 +204,17 @@ export const ScoreCalibration = z.object({
   /** Upper edges of the reliance buckets used by slice accuracy (last edge is 1). */
   relianceBucketEdges: z.array(probability).min(1),
   sliceAccuracy: z.array(SliceAccuracy),
-  /** Nearest-exemplar estimator settings. */
-  neighbours: z.object({ k: z.number().int().positive(), temperature: z.number().positive() }),
+  /**
+   * Nearest-exemplar estimator settings. `estimator`: how a new unlabelled input's memorization is estimated —
+   * `expected_label` (expectedLabelNeighbours, shared/src/scores.ts; bundles written since 2026-12-01) or, where
+   * absent, `nearest` (neighbourMemorization over all exemplars), so that an older bundle keeps the estimator its
+   * `quantiles.memorization` were measured with.
+   */
+  neighbours: z.object({
+    k: z.number().int().positive(),
+    temperature: z.number().positive(),
+    estimator: z.enum(['nearest', 'expected_label']).optional(),
+  }),
   /**
    * Counterfactual probe of bundles written before `intervention` existed (two classes only); new bundles declare the
    * intervention instead and are answered by running it.

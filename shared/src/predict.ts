@@ -4,7 +4,7 @@ import { prepareIntervention, type PreparedIntervention } from './intervention.j
 import type { Calibration, CounterfactualProbe, Manifest, MemorizationIndex, ScoreCalibration } from './manifest.js';
 import { argmax, percentileFromQuantiles, softmax } from './math.js';
 import {
-  decodeExemplars, exemplarsByLabel, labelledMemorization, neighbourMemorization, shortcutPosterior, spuriousScores, twinDisagreement,
+  decodeExemplars, exemplarsByLabel, labelFreeMemorization, labelledMemorization, shortcutPosterior, spuriousScores, twinDisagreement,
   type ExemplarTable, type Neighbour, type SpuriousScores,
 } from './scores.js';
 
@@ -87,8 +87,10 @@ export interface RowOptions {
 export interface RowEstimates {
   probabilities: number[];
   label: number;
-  /** Memorization of a new input from its nearest exemplars, and those exemplars. */
+  /** The nearest exemplars (what `explain` shows) and their own estimate (the `nearest` estimator). */
   neighbours: { score: number; neighbours: Neighbour[] };
+  /** Memorization of a new, unlabelled input by the bundle's label-free estimator (`scores.neighbours.estimator`). */
+  memorization: number;
   /** Memorization given the true label (label-aware estimate); null where no label was given. */
   labelled: number | null;
   twinDisagreement: number;
@@ -108,10 +110,12 @@ export function rowEstimates(
   const probabilities = softmax(out.logits);
   const predicted = argmax(probabilities);
   const { k, temperature } = neighbourSettings;
+  const free = labelFreeMemorization(neighbourSettings, probabilities, out.embedding, tables.exemplars, tables.byLabel, out.exemplarDot);
   return {
     probabilities,
     label: predicted,
-    neighbours: neighbourMemorization(out.embedding, tables.exemplars, k, temperature, out.exemplarDot),
+    neighbours: free.nearest,
+    memorization: free.score,
     labelled: label === undefined ? null : labelledMemorization(probabilities, out.embedding, label, tables.byLabel, k, temperature, out.exemplarDot),
     twinDisagreement: twinDisagreement(out.twinA, out.twinB),
     spurious: spuriousScores(predicted, out.twinA, out.twinB, calibration, slices),
@@ -129,13 +133,13 @@ export type MemorizationEstimator = 'measured' | 'neighbours' | 'label_and_neigh
  * before a quantile set existed falls back as ScoreCalibration documents (shared/src/manifest.ts).
  */
 export function servedMemorization(
-  e: Pick<RowEstimates, 'neighbours' | 'labelled'>,
+  e: Pick<RowEstimates, 'memorization' | 'labelled'>,
   memberScore: number | null,
   q: ScoreCalibration['quantiles'],
 ): { score: number; estimator: MemorizationEstimator; quantiles: number[] } {
   if (memberScore !== null) return { score: memberScore, estimator: 'measured', quantiles: q.measuredMemorization ?? q.memorization };
   if (e.labelled !== null && q.labelledMemorization) return { score: e.labelled, estimator: 'label_and_neighbours', quantiles: q.labelledMemorization };
-  return { score: e.neighbours.score, estimator: 'neighbours', quantiles: q.memorization };
+  return { score: e.memorization, estimator: 'neighbours', quantiles: q.memorization };
 }
 
 /** Everything the API says about one input, from the four model outputs and the bundle's calibration. */

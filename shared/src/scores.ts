@@ -184,3 +184,45 @@ export function labelledMemorization(
 ): number {
   return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature, exemplarDot).score;
 }
+
+/**
+ * Memorization of a new input without its label (/v1/predict, for bundles whose `scores.neighbours.estimator` is
+ * `expected_label`): the same-label neighbour estimate of labelledMemorization in expectation over the label, drawn from
+ * the served model's own p(·|x): Σ_c p_c · (neighbour estimate among exemplars of label c). Memorization belongs to a
+ * pair (x, y); without y this weighs each class's similar exemplars by how likely that label is, where the nearest
+ * exemplars of any label (`nearest`) mix classes the model rules out. The other half of labelledMemorization, 1 − p(y|x),
+ * has no label-free counterpart that ranks well (its expectation, 1 − Σ_c p_c², is the model's uncertainty, not whether
+ * the label will go against it): docs/validation.md "Why these estimators".
+ */
+export function expectedLabelNeighbours(
+  probabilities: ArrayLike<number>,
+  embedding: ArrayLike<number>,
+  byLabel: readonly ExemplarTable[],
+  k: number,
+  temperature: number,
+  exemplarDot?: ArrayLike<number>,
+): number {
+  let s = 0;
+  for (let c = 0; c < probabilities.length; c++)
+    if (probabilities[c] > 0 && byLabel[c].count > 0) s += probabilities[c] * neighbourMemorization(embedding, byLabel[c], k, temperature, exemplarDot).score;
+  return s;
+}
+
+/**
+ * The label-free memorization estimate a bundle's `scores.neighbours` names (`nearest` where `estimator` is absent: a
+ * bundle keeps the estimator its validation quantiles were measured with), with the nearest exemplars of any label
+ * (what `explain` shows).
+ */
+export function labelFreeMemorization(
+  settings: ScoreCalibration['neighbours'],
+  probabilities: ArrayLike<number>,
+  embedding: ArrayLike<number>,
+  exemplars: ExemplarTable,
+  byLabel: readonly ExemplarTable[],
+  exemplarDot?: ArrayLike<number>,
+): { score: number; nearest: { score: number; neighbours: Neighbour[] } } {
+  const { k, temperature } = settings;
+  const nearest = neighbourMemorization(embedding, exemplars, k, temperature, exemplarDot);
+  const score = settings.estimator === 'expected_label' ? expectedLabelNeighbours(probabilities, embedding, byLabel, k, temperature, exemplarDot) : nearest.score;
+  return { score, nearest };
+}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   exemplarsByLabel,
+  expectedLabelNeighbours,
   heldOutPosterior,
+  labelFreeMemorization,
   labelledMemorization,
   neighbourMemorization,
   reliance,
@@ -155,5 +157,33 @@ describe('label-aware memorization (what /v1/evaluate serves for a new labelled 
     expect(labelledMemorization([0.2, 0.8], [3, 4], 0, byLabel, 2, 0.1)).toBeCloseTo(0.5 * 0.8 + 0.5 * 0.1, 9);
     // Label 1: e2, e1 with weights softmax([10, 8]) ⇒ 0.852319 (as above); p(1|x) = 0.8.
     expect(labelledMemorization([0.2, 0.8], [3, 4], 1, byLabel, 2, 0.1)).toBeCloseTo(0.5 * 0.2 + 0.5 * 0.852319, 5);
+  });
+});
+
+describe('label-free memorization (what /v1/predict serves for a new input)', () => {
+  // Same exemplars as above: e0 = [1, 0] label 0 score 0.1; e1 = [0, 1] label 1 score 0.5; e2 = [0.6, 0.8] label 1 score 0.9.
+  const table: ExemplarTable = {
+    count: 3, dim: 2, embeddings: Float32Array.of(1, 0, 0, 1, 0.6, 0.8), ids: [10, 11, 12], labels: [0, 1, 1], scores: [0.1, 0.5, 0.9], inferredGroups: [0, 2, 3],
+  };
+  const byLabel = exemplarsByLabel(table, 2);
+  // Query [3, 4], k = 2, T = 0.1: label 0 ⇒ e0 alone (0.1); label 1 ⇒ e2, e1 with weights softmax([10, 8]) ⇒ 0.852319.
+
+  it('expectedLabelNeighbours = Σ_c p(c|x) · same-label neighbour estimate', () => {
+    expect(expectedLabelNeighbours([0.2, 0.8], [3, 4], byLabel, 2, 0.1)).toBeCloseTo(0.2 * 0.1 + 0.8 * 0.852319, 5);
+    // A confident prediction of class 0 reads the label-0 exemplar only, though the label-1 ones are nearer.
+    expect(expectedLabelNeighbours([1, 0], [3, 4], byLabel, 2, 0.1)).toBeCloseTo(0.1, 9);
+    // A class without exemplars contributes 0, as in labelledMemorization.
+    expect(expectedLabelNeighbours([0.5, 0.5], [3, 4], [byLabel[0], { ...byLabel[1], count: 0, embeddings: new Float32Array(0), ids: [], labels: [], scores: [], inferredGroups: [], rows: [] }], 2, 0.1)).toBeCloseTo(0.05, 9);
+  });
+
+  it('labelFreeMemorization follows the bundle\'s estimator; older bundles (no estimator) keep the nearest of any label', () => {
+    const expected = labelFreeMemorization({ k: 2, temperature: 0.1, estimator: 'expected_label' }, [0.7, 0.3], [3, 4], table, byLabel);
+    expect(expected.score).toBeCloseTo(0.7 * 0.1 + 0.3 * 0.852319, 5);
+    const old = labelFreeMemorization({ k: 2, temperature: 0.1 }, [0.7, 0.3], [3, 4], table, byLabel);
+    expect(old.score).toBeCloseTo(0.852319, 5);
+    expect(labelFreeMemorization({ k: 2, temperature: 0.1, estimator: 'nearest' }, [0.7, 0.3], [3, 4], table, byLabel).score).toBe(old.score);
+    // `nearest` (what explain shows) is the same search of the whole table in both.
+    expect(expected.nearest).toEqual(old.nearest);
+    expect(expected.nearest.neighbours.map((n) => n.id)).toEqual([12, 11]);
   });
 });

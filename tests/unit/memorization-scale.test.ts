@@ -3,7 +3,7 @@ import {
   QUANTILE_LEVELS, decodeExemplars, float32ToBase64, neighbourMemorization, quantiles, scoreRow, servingTables, softmax,
   type Manifest, type OutputRow, type ScoreCalibration,
 } from '#shared';
-import { scoreCalibration, scoreRows } from '../../trainer/src/pipeline/calibrate.js';
+import { NEIGHBOURS as TRAINER_NEIGHBOURS, scoreCalibration, scoreRows } from '../../trainer/src/pipeline/calibrate.js';
 import type { SplitOutputs } from '../../trainer/src/pipeline/outputs.js';
 
 const K = 2, E = 2;
@@ -46,6 +46,21 @@ describe('memorization percentile on the scale of the estimator that gave the sc
     expect(m).toMatchObject({ member: false, estimator: 'neighbours' });
     expect(m.score).toBeCloseTo(expected, 12);
     expect(m.percentile).toBeCloseTo(expected / 0.5, 12);
+  });
+
+  it('a new input of a bundle written with expected_label: Σ_c p(c|x) · same-label neighbours, on the same scale', () => {
+    const m = manifest({ labelledMemorization: line(0.7) });
+    m.scores.neighbours = { ...NEIGHBOURS, estimator: 'expected_label' };
+    const got = scoreRow(row, m, tables, { memberScore: null, explain: true }).memorization;
+    const p = softmax(row.logits);
+    const same = (c: number) => neighbourMemorization(row.embedding, tables.byLabel[c], NEIGHBOURS.k, NEIGHBOURS.temperature).score;
+    const expected = p[0] * same(0) + p[1] * same(1);
+    expect(got).toMatchObject({ member: false, estimator: 'neighbours' });
+    expect(got.score).toBeCloseTo(expected, 12);
+    expect(got.score).not.toBeCloseTo(neighbourMemorization(row.embedding, exemplars, NEIGHBOURS.k, NEIGHBOURS.temperature).score, 3);
+    expect(got.percentile).toBeCloseTo(expected / 0.5, 12);
+    // explain still lists the nearest exemplars of any label
+    expect(got.nearest?.map((n) => n.id)).toEqual(neighbourMemorization(row.embedding, exemplars, NEIGHBOURS.k, NEIGHBOURS.temperature).neighbours.map((n) => n.id));
   });
 
   it('a new labelled input: the label-aware estimate against the label-aware estimate on validation', () => {
@@ -100,6 +115,16 @@ describe('calibrate computes through the shared scoring (scoreRows gives what sc
       expect(s.flipProbability[i]).toBe(p.spurious.flip_probability);
     }
     expect(new Set(s.predicted).size).toBe(K); // the rows are not all alike
+  });
+
+  it('the trainer\'s own settings (expected_label) write the estimator the rows were scored with, and scoreRow serves the same numbers', () => {
+    const s = scoreRows(o, calibration, tables, labels);
+    const cal = scoreCalibration(s, labels, K, probe);
+    expect(cal.neighbours).toEqual(TRAINER_NEIGHBOURS);
+    expect(cal.neighbours.estimator).toBe('expected_label');
+    const m = { ...current, scores: { ...current.scores, neighbours: cal.neighbours } } as Manifest;
+    for (let i = 0; i < n; i++) expect(s.memorization[i]).toBe(scoreRow(rowOf(i), m, tables, { memberScore: null, explain: false }).memorization.score);
+    expect(cal.quantiles.memorization).toEqual(quantiles(s.memorization, QUANTILE_LEVELS));
   });
 
   it('writes the measured memorization quantiles of the training set when given them', () => {

@@ -88,6 +88,8 @@ describe('trainPipeline on Colored MNIST (1000 per split, 60 steps) → bundles 
       expect(b.memorization.exemplars.count).toBe(64);
       expect(new Set(b.memorization.exemplars.ids).size).toBe(64);
       expect(b.manifest.memorization.trainingExamples).toBe(LIMIT);
+      // The label-free estimate its validation quantiles were measured with (older bundles lack `estimator`: nearest).
+      expect(b.manifest.scores.neighbours).toEqual({ k: 10, temperature: 0.02, estimator: 'expected_label' });
     }
   });
 

@@ -6,7 +6,8 @@ import { loadDataset } from '../../trainer/src/data/index.js';
 import { buildSynthetic } from '../../trainer/src/data/synthetic.js';
 import { atLeast, greater, info } from '../../trainer/src/validation/check.js';
 import { checksTable } from '../../trainer/src/validation/format.js';
-import { minorityMask } from '../../trainer/src/validation/groups.js';
+import { labelFreeCells, minorityMask } from '../../trainer/src/validation/groups.js';
+import { cellMeanEstimate } from '../../trainer/src/validation/memorization.js';
 import { counterfactualSplit } from '../../trainer/src/pipeline/outputs.js';
 import { PLANTED, plantedCounterfactual, writePlantedCsv } from '../../trainer/src/validation/planted-csv.js';
 import { sliceReliability, type ServedSplit } from '../../trainer/src/validation/spurious.js';
@@ -45,6 +46,22 @@ describe('minority masks', () => {
     const split = { n: 3, d: 1, x: new Float32Array(3), y: Int32Array.of(0, 1, 1), group: null, meta: { colour: Int32Array.of(0, 0, 1) } };
     expect(Array.from(minorityMask(split)!)).toEqual([0, 1, 0]);
     expect(minorityMask({ ...split, meta: {} })).toBeNull();
+  });
+});
+
+describe('label-free reference for memorization: mean measured score per (digit label, colour) cell', () => {
+  it('cells come from the clean label and the colour, not the observed label; other data has none', () => {
+    const split = { n: 4, d: 1, x: new Float32Array(4), y: Int32Array.of(0, 0, 1, 1), group: null, meta: { clean: Int32Array.of(0, 1, 1, 0), colour: Int32Array.of(0, 0, 1, 1) } };
+    expect(Array.from(labelFreeCells(split)!)).toEqual([0, 2, 3, 1]);
+    expect(labelFreeCells({ ...split, meta: { colour: split.meta.colour } })).toBeNull();
+  });
+  it('fits the cell means on the selection examples only and reads them for the evaluation examples', () => {
+    const cells = Int32Array.of(0, 0, 1, 1, 0, 1, 2);
+    // selection 0, 1, 2 (cells 0, 0, 1) measured 0.2, 0.4, 0.9; evaluation 4, 5, 6 (cells 0, 1, 2)
+    const est = cellMeanEstimate(cells, [0, 1, 2], [0.2, 0.4, 0.9], [4, 5, 6]);
+    expect(est[0]).toBeCloseTo(0.3, 12);
+    expect(est[1]).toBeCloseTo(0.9, 12);
+    expect(est[2]).toBeNaN(); // a cell never seen in selection has no estimate
   });
 });
 

@@ -4,7 +4,11 @@ import {
 import { outputRow, type SplitOutputs } from './outputs.js';
 
 export const RELIANCE_BUCKET_EDGES = [0.25, 0.5, 0.75, 1];
-export const NEIGHBOURS = { k: 10, temperature: 0.05 };
+/**
+ * Label-free memorization of a new input: the same-label neighbour estimate in expectation over the served model's
+ * p(·|x) (expectedLabelNeighbours), k and T as chosen on the validation protocol's selection subset (docs/validation.md).
+ */
+export const NEIGHBOURS: ScoreCalibration['neighbours'] = { k: 10, temperature: 0.02, estimator: 'expected_label' };
 
 /** Per-input scores of every row of a split, by the same shared functions the worker serves. */
 export interface RowScores {
@@ -30,7 +34,7 @@ export interface RowScores {
  * `counterfactual`: the outputs on the split's intervention splits, where `tables` declares an intervention.
  */
 export function scoreRows(
-  o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours = NEIGHBOURS,
+  o: SplitOutputs, cal: Calibration, tables: ServingTables, labels: Int32Array | null = null, neighbours: ScoreCalibration['neighbours'] = NEIGHBOURS,
   counterfactual: readonly SplitOutputs[] | null = null,
 ): RowScores {
   const n = o.n;
@@ -42,7 +46,7 @@ export function scoreRows(
   for (let i = 0; i < n; i++) {
     const e = rowEstimates(outputRow(o, i, counterfactual), cal, neighbours, tables, labels ? labels[i] : undefined);
     s.predicted[i] = e.label;
-    s.memorization[i] = e.neighbours.score;
+    s.memorization[i] = e.memorization;
     if (e.labelled !== null) s.labelledMemorization[i] = e.labelled;
     s.twinDisagreement[i] = e.twinDisagreement;
     s.reliance[i] = e.spurious.reliance;

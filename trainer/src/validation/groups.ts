@@ -18,3 +18,13 @@ export function cleanLabelMask(split: Split): Uint8Array | null {
   const { meta, y } = split;
   return meta.clean ? Uint8Array.from(y, (label, i) => (meta.clean[i] === label ? 1 : 0)) : null;
 }
+
+/**
+ * Colored MNIST: what the input alone determines about its memorization, 2·(the digit's own label) + colour, for K = 2;
+ * null for other data. The mean measured score per cell is the best any label-free estimate can do with the digit and
+ * the colour read perfectly (the label itself, 25% of them flipped, is what it cannot know).
+ */
+export function labelFreeCells(split: Split): Int32Array | null {
+  const { meta } = split;
+  return meta.clean && meta.colour ? Int32Array.from(meta.clean, (c, i) => 2 * c + meta.colour[i]) : null;
+}

@@ -1,5 +1,6 @@
 import {
-  exemplarsByLabel, l2Normalize, labelledMemorization, neighbourMemorization, softmax, type ExemplarTable, type Hparams,
+  exemplarsByLabel, l2Normalize, labelFreeMemorization, labelledMemorization, neighbourMemorization, softmax, type ExemplarTable, type Hparams,
+  type ScoreCalibration,
 } from '#shared';
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -90,10 +91,11 @@ export function halfExemplars(model: HalfModel, scores: Float64Array, count: num
 
 /**
  * Candidate estimates for an example scored as if new. `neighbours` is what /v1/predict serves for a new input (no
- * label); `label_and_neighbours` is what /v1/evaluate serves for a new labelled input (shared labelledMemorization);
- * the other two are its halves, kept as evidence.
+ * label: shared labelFreeMemorization with the trainer's NEIGHBOURS); `nearest_any_label` is the label-free estimate of
+ * bundles written before 2026-12-01 (the nearest exemplars of any label); `label_and_neighbours` is what /v1/evaluate
+ * serves for a new labelled input (shared labelledMemorization); the last two are its halves, kept as evidence.
  */
-export const MEMORIZATION_CANDIDATES = ['neighbours', 'label_and_neighbours', 'neighbours_same_label', 'held_out_1−p(y)'] as const;
+export const MEMORIZATION_CANDIDATES = ['neighbours', 'nearest_any_label', 'label_and_neighbours', 'neighbours_same_label', 'held_out_1−p(y)'] as const;
 export type MemorizationCandidate = (typeof MEMORIZATION_CANDIDATES)[number];
 
 export interface AsIfNewOptions {
@@ -106,7 +108,7 @@ export interface AsIfNewOptions {
   indices: ArrayLike<number>;
   exemplars: number;
   seed: number;
-  neighbours?: { k: number; temperature: number };
+  neighbours?: ScoreCalibration['neighbours'];
 }
 
 /**
@@ -130,7 +132,9 @@ export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, 
       const e = m.embedding.subarray(i * m.E, (i + 1) * m.E);
       const t = tables[mi], y = o.labels[i];
       const p = softmax(m.logits.subarray(i * o.K, (i + 1) * o.K));
-      res.neighbours[r] += neighbourMemorization(e, t.all, nb.k, nb.temperature).score;
+      const free = labelFreeMemorization(nb, p, e, t.all, t.byLabel);
+      res.neighbours[r] += free.score;
+      res.nearest_any_label[r] += free.nearest.score;
       res.label_and_neighbours[r] += labelledMemorization(p, e, y, t.byLabel, nb.k, nb.temperature);
       res.neighbours_same_label[r] += neighbourMemorization(e, t.byLabel[y], nb.k, nb.temperature).score;
       res['held_out_1−p(y)'][r] += 1 - p[y];
@@ -165,4 +169,17 @@ export function crossFitted(models: HalfModel[], without: Float64Array[], o: Omi
     });
   }
   return { estimate, measured };
+}
+
+/**
+ * Spearman ceiling of a label-free estimate that reads only `cells` (labelFreeCells): each evaluation example gets the
+ * mean measured score of its cell on the selection subset (fitted there, evaluated on the other subset).
+ */
+export function cellMeanEstimate(cells: Int32Array, selection: ArrayLike<number>, selectionMeasured: ArrayLike<number>, evaluation: ArrayLike<number>): Float64Array {
+  const sum = new Map<number, number>(), count = new Map<number, number>();
+  Array.from(selection).forEach((i, r) => {
+    sum.set(cells[i], (sum.get(cells[i]) ?? 0) + selectionMeasured[r]);
+    count.set(cells[i], (count.get(cells[i]) ?? 0) + 1);
+  });
+  return Float64Array.from(evaluation, (i) => (count.get(cells[i]) ? sum.get(cells[i])! / count.get(cells[i])! : NaN));
 }

@@ -8,8 +8,8 @@ import type { ReliabilityBin } from '../report/data.js';
 import { RandomState } from '../random.js';
 import { bundleOutputs, findBundles, type LoadedBundle } from './bundles.js';
 import { atLeast, greater, info, type ValidationCheck } from './check.js';
-import { cleanLabelMask, minorityMask } from './groups.js';
-import { crossFitted, leaveOnePairOut, measuredScores, MEMORIZATION_CANDIDATES, trainHalfModels, type MemorizationCandidate } from './memorization.js';
+import { cleanLabelMask, labelFreeCells, minorityMask } from './groups.js';
+import { cellMeanEstimate, crossFitted, leaveOnePairOut, measuredScores, MEMORIZATION_CANDIDATES, trainHalfModels, type MemorizationCandidate } from './memorization.js';
 import { trainModels, VALIDATED, type TrainedModels, type ValidatedAlgorithm } from './models.js';
 import { auroc, mean, spearman, take } from './stats.js';
 import {
@@ -255,7 +255,12 @@ async function memorizationChecks(t: TrainedModels, o: ProtocolOptions): Promise
   for (const a of VALIDATED) {
     const ev = res[a].evaluation;
     checks.push(target(o, 'memorization as if new', a, `Spearman(${head} [evaluate], measured)`, spearman(ev.estimate[head], ev.measured), TARGETS.spearman));
-    checks.push(info('memorization as if new', a, 'Spearman(neighbours [predict], measured)', spearman(ev.estimate.neighbours, ev.measured)));
+    checks.push(target(o, 'memorization as if new', a, 'Spearman(neighbours [predict], measured)', spearman(ev.estimate.neighbours, ev.measured), TARGETS.spearman));
+  }
+  const cells = labelFreeCells(data.train);
+  if (cells) for (const a of VALIDATED) {
+    const r = res[a], ceiling = cellMeanEstimate(cells, subsets.selection, r.selection.measured, subsets.evaluation);
+    checks.push(info('memorization as if new', a, 'Spearman(mean per digit label × colour, measured): both read perfectly, no label', spearman(ceiling, r.evaluation.measured)));
   }
   if (trainMinority) {
     const evMin = take(trainMinority, subsets.evaluation);
