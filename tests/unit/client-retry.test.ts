@@ -102,6 +102,9 @@ describe('MatEdgeClient streams', () => {
       inFlight++;
       most = Math.max(most, inFlight);
       sizes.push(Number(req.headers['content-length']));
+      // The first request waits (up to 2 s) for a second to arrive: on a loaded machine the client's JSON encoding of
+      // a 4 MiB body can outlast a short server delay, and `most > 1` must not depend on timing.
+      for (const until = Date.now() + 2000; most < 2 && Date.now() < until;) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
       inFlight--;
       ok(res, body);
