@@ -94,6 +94,23 @@ describe.skipIf(!native.blas)('native BLAS trainer path', () => {
     tf.dispose([w, g, m, s, w1, m1, s1, g1, mRef, sRef, wRef]);
   });
 
+  it('Identity shares data on the BLAS path: a clone keeps its values after the original is disposed, and frees with the last reference', async () => {
+    await initBackend('blas');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    const x = tf.tensor2d(Float32Array.from({ length: 390 * 392 }, (_, i) => i % 97), [390, 392]);
+    const y = tf.clone(x);
+    // One buffer for both: a copying Identity would have allocated a second one.
+    expect(buffers() - before).toBe(1);
+    x.dispose();
+    expect(buffers() - before).toBe(1);
+    const v = y.dataSync();
+    expect(v[0]).toBe(0);
+    expect(v[390 * 392 - 1]).toBe((390 * 392 - 1) % 97);
+    y.dispose();
+    expect(buffers()).toBe(before);
+  });
+
   // Adam (the Colored MNIST profile's optimizer, fused on the BLAS path) and plain SGD, which, unlike Adam,
   // is not invariant to the scale of a gradient: a wrong bias gradient shows in its loss curve.
   it.each([
