@@ -2,7 +2,7 @@
 // The main job: train the default MAT model (and its ERM baseline) on the built-in Colored MNIST, then serve both
 // locally. Extra arguments go to `mat-edge train`; an existing bundle is reused unless --retrain is given.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
 /**
  * Memorization is measured at the budget where it shows (docs/validation.md): with 1 random-half pair × 12 epochs the
@@ -19,7 +19,14 @@ const ADDON = 'native/blas/build/Release/blas.node';
  * message says how, and training goes on with wasm.
  */
 function ensureNativeBlas() {
-  if (existsSync(ADDON)) return;
+  if (existsSync(ADDON)) {
+    // An addon older than its sources (a pull that added a kernel) is rebuilt: the trainer refuses an outdated one.
+    const built = statSync(ADDON).mtimeMs;
+    if (readdirSync('native/blas').some((f) => f.endsWith('.cc') && statSync(`native/blas/${f}`).mtimeMs > built)) {
+      spawnSync('node', ['native/blas/build.mjs'], { stdio: 'inherit' });
+    }
+    return;
+  }
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     console.log('main job: installing OpenBLAS for the native training path (apt-get install libopenblas-dev)…');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -120,8 +120,11 @@ napi_value Init(napi_env env, napi_value exports) {
 
 }  // namespace
 
-napi_value RegisterAdam(napi_env env, napi_value exports);  // adam.cc
+napi_value RegisterAdam(napi_env env, napi_value exports);      // adam.cc
+napi_value RegisterBiasRelu(napi_env env, napi_value exports);  // bias-relu.cc
 
-static napi_value InitAll(napi_env env, napi_value exports) { return RegisterAdam(env, Init(env, exports)); }
+static napi_value InitAll(napi_env env, napi_value exports) {
+  return RegisterBiasRelu(env, RegisterAdam(env, Init(env, exports)));
+}
 
 NAPI_MODULE(NODE_GYP_MODULE_NAME, InitAll)

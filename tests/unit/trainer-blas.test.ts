@@ -4,6 +4,7 @@ import type { TrainingProfile } from '../../trainer/src/algorithms/types.js';
 import { initBackend, tf } from '../../trainer/src/backend.js';
 import { buildSynthetic } from '../../trainer/src/data/synthetic.js';
 import { fusedAdam } from '../../trainer/src/model/blas-adam.js';
+import { biasRelu } from '../../trainer/src/model/blas-bias-relu.js';
 import { loadNativeBlas } from '../../trainer/src/model/native-blas.js';
 import { RandomState } from '../../trainer/src/random.js';
 import { runAlgorithm, type CurvePoint } from '../../trainer/src/train/run.js';
@@ -92,6 +93,51 @@ describe.skipIf(!native.blas)('native BLAS trainer path', () => {
     // The step moved the weights (a no-op kernel would pass the comparison of m and s only).
     expect(tf.max(tf.abs(tf.sub(w1, w))).dataSync()[0]).toBeGreaterThan(1e-4);
     tf.dispose([w, g, m, s, w1, m1, s1, g1, mRef, sRef, wRef]);
+  });
+
+  it('the fused bias+ReLU and its gradient compute what tf.relu(tf.add(z, b)) and its tfjs gradient compute on wasm', async () => {
+    const rng = new RandomState(5);
+    const [zData, bData, rData] = [256 * 390, 390, 256 * 390].map((n) => Float32Array.from({ length: n }, () => rng.normal()));
+    // y, ∂Σ(y·r)/∂z and ∂Σ(y·r)/∂b: r as the upstream gradient, so the mask and the column sum both show.
+    const run = (layer: (z: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D) => tf.tidy(() => {
+      const z = tf.tensor2d(zData, [256, 390]), b = tf.tensor1d(bData), r = tf.tensor2d(rData, [256, 390]);
+      const { value, grads } = tf.valueAndGrads((zz: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layer(zz as tf.Tensor2D, bb as tf.Tensor1D), r)))([z, b]);
+      return [layer(z, b).dataSync() as Float32Array, grads[0].dataSync() as Float32Array, grads[1].dataSync() as Float32Array, value.dataSync() as Float32Array];
+    });
+    await initBackend('wasm');
+    const [y0, dz0, db0] = run((z, b) => tf.relu(tf.add(z, b)) as tf.Tensor2D);
+    await initBackend('blas');
+    const [y1, dz1, db1] = run(biasRelu);
+    // The same float32 operations elementwise: identical; the bias gradient's column sum differs by summation order.
+    expect(y1).toEqual(y0);
+    expect(dz1).toEqual(dz0);
+    expect(y0.some((v) => v === 0) && y0.some((v) => v > 0)).toBe(true); // both sides of the ReLU exercised
+    let worst = 0, scale = 0;
+    for (let j = 0; j < db0.length; j++) {
+      worst = Math.max(worst, Math.abs(db1[j] - db0[j]));
+      scale = Math.max(scale, Math.abs(db0[j]));
+    }
+    expect(worst / scale).toBeLessThan(1e-5);
+    const bad = tf.tensor1d([1, 2, 3]);
+    expect(() => biasRelu(tf.zeros([4, 5]) as tf.Tensor2D, bad)).toThrow(/bias\+ReLU: z is float32 4,5, b float32 3/);
+    tf.dispose(bad);
+  });
+
+  it('Identity shares data on the BLAS path: a clone keeps its values after the original is disposed, and frees with the last reference', async () => {
+    await initBackend('blas');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    const x = tf.tensor2d(Float32Array.from({ length: 390 * 392 }, (_, i) => i % 97), [390, 392]);
+    const y = tf.clone(x);
+    // One buffer for both: a copying Identity would have allocated a second one.
+    expect(buffers() - before).toBe(1);
+    x.dispose();
+    expect(buffers() - before).toBe(1);
+    const v = y.dataSync();
+    expect(v[0]).toBe(0);
+    expect(v[390 * 392 - 1]).toBe((390 * 392 - 1) % 97);
+    y.dispose();
+    expect(buffers()).toBe(before);
   });
 
   // Adam (the Colored MNIST profile's optimizer, fused on the BLAS path) and plain SGD, which, unlike Adam,

@@ -3,6 +3,7 @@ import path from 'node:path';
 // The umbrella package, not bare tfjs-core: its Node build registers every kernel gradient.
 import * as tf from '@tensorflow/tfjs';
 import { installFusedAdam } from './model/blas-adam.js';
+import { installBiasRelu } from './model/blas-bias-relu.js';
 import { installBlasMatMul, uninstallBlasMatMul } from './model/blas-matmul.js';
 import { loadNativeBlas } from './model/native-blas.js';
 
@@ -52,6 +53,7 @@ async function tryBlas(): Promise<{ name: string } | { error: string }> {
   await useWasm();
   installBlasMatMul(blas, 'wasm');
   installFusedAdam(blas);
+  installBiasRelu(blas);
   return { name: `blas (${blas.config().split(' ').slice(0, 2).join(' ')} sgemm, ${blas.getThreads()} thread(s); tfjs wasm for the other ops)` };
 }
 

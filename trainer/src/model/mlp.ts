@@ -1,6 +1,7 @@
 import type { Architecture } from '#shared';
-import { tf } from '../backend.js';
+import { activeBackend, tf } from '../backend.js';
 import type { RandomState } from '../random.js';
+import { biasRelu } from './blas-bias-relu.js';
 import { dense } from './dense.js';
 import type { MlpWeights } from './weights.js';
 
@@ -62,9 +63,16 @@ export class Mlp {
     let h = x;
     let embedding = x;
     const last = this.weights.length - 1;
+    // The BLAS path fuses a hidden layer's bias add and ReLU (forward and gradient) into native kernels.
+    const fused = activeBackend()?.startsWith('blas') ?? false;
     for (let l = 0; l <= last; l++) {
       let z = this.matMul(h, this.weights[l]);
       const b = this.biases[l];
+      if (fused && b && l < last) {
+        h = biasRelu(z, b);
+        embedding = h;
+        continue;
+      }
       if (b) z = tf.add(z, b);
       if (l < last) {
         h = tf.relu(z);
