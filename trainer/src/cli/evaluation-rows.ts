@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { Prediction } from '#shared';
@@ -48,16 +49,21 @@ export function predictionFields(p: Prediction, classNames: readonly string[]): 
 /** Text gathered before one write: a write per row costs more than the row's JSON (a Buffer and a request each). */
 const WRITE_BYTES = 1 << 16;
 
-/** Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure. */
+/**
+ * Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure.
+ * The rows go to a temporary sibling renamed to `path` by `close`: the input is streamed while the rows are written, so
+ * `path` may even be the input itself, and a run that fails (`discard`) leaves whatever `path` held before.
+ */
 export class RowWriter {
   private header: string[] | null = null;
   private pending = '';
-  private constructor(private readonly out: WriteStream, private readonly csv: boolean) {}
+  private constructor(private readonly out: WriteStream, private readonly csv: boolean, private readonly path: string, private readonly partial: string) {}
 
   static open(path: string): RowWriter {
     const csv = /\.csv$/i.test(path);
     if (!csv && !/\.jsonl$/i.test(path)) throw new Error(`--out ${path}: the rows file must end in .jsonl or .csv`);
-    return new RowWriter(createWriteStream(path), csv);
+    const partial = `${path}.${process.pid}.partial`;
+    return new RowWriter(createWriteStream(partial), csv, path, partial);
   }
 
   async write(row: EvaluationRow): Promise<void> {
@@ -82,5 +88,12 @@ export class RowWriter {
     await this.flush();
     this.out.end();
     await once(this.out, 'finish');
+    await rename(this.partial, this.path);
+  }
+
+  /** Drops the rows written so far (a failed run). */
+  async discard(): Promise<void> {
+    this.out.destroy();
+    await rm(this.partial, { force: true });
   }
 }
