@@ -6,7 +6,7 @@ import {
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
 import { bundleHasGroups, readBundleTable } from '../data/bundle-table.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
-import { inferBatch, type InferredBatch } from './evaluation-batches.js';
+import { inferBatch, prepareBatch, type InferredBatch } from './evaluation-batches.js';
 import { threadBatches } from './evaluation-pipeline.js';
 import { evaluationRow, RowWriter } from './evaluation-rows.js';
 import { choice, intOption } from './options.js';
@@ -75,7 +75,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const K = manifest.classNames.length;
   // A test file alone streams through the pipeline: read and run in a worker thread while this one scores.
   const piped = o.pipeline !== false && o.test !== undefined && o.data === undefined && manifest.dataset.columns !== undefined;
-  const source = piped ? pipelinedSource(dir, manifest, o, batchSize) : await inProcessSource(bundle, o, batchSize);
+  const source = piped ? pipelinedSource(bundle, o, batchSize) : await inProcessSource(bundle, o, batchSize);
   const { dataName, splitName, groupNames } = source;
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
   const stats = emptyEvaluation(K, source.hasGroups ? groupNames.length : null, tables.probe !== null || tables.intervention !== null);
@@ -141,12 +141,18 @@ interface BatchSource {
   hasGroups: boolean;
 }
 
-/** A test file alone (`--test FILE`, no `--data`), streamed: read and run through the graph in a worker thread. */
-function pipelinedSource(dir: string, manifest: Manifest, o: EvaluateOptions, batchSize: number): BatchSource {
-  return {
-    batches: threadBatches({ dir, file: o.test!, labelsFile: o.testLabels, limit: o.limit, batchSize }),
-    dataName: o.test!, splitName: 'file', groupNames: manifest.groupNames, hasGroups: bundleHasGroups(manifest),
-  };
+/** A test file alone (`--test FILE`, no `--data`), streamed: read and preprocessed in a worker thread, run here. */
+function pipelinedSource(bundle: Awaited<ReturnType<typeof readBundle>>, o: EvaluateOptions, batchSize: number): BatchSource {
+  const { manifest } = bundle;
+  async function* batches(): AsyncGenerator<InferredBatch> {
+    const session = await openVerifiedSession(bundle);
+    try {
+      for await (const b of threadBatches({ manifest, file: o.test!, labelsFile: o.testLabels, limit: o.limit, batchSize })) yield inferBatch(session, b);
+    } finally {
+      await session.release();
+    }
+  }
+  return { batches: batches(), dataName: o.test!, splitName: 'file', groupNames: manifest.groupNames, hasGroups: bundleHasGroups(manifest) };
 }
 
 /** The split in memory, run through the graph in this thread, batch after batch (`--no-pipeline`, and `--data`). */
@@ -167,10 +173,10 @@ async function inProcessSource(bundle: Awaited<ReturnType<typeof readBundle>>, o
     try {
       for (let start = 0; start < split.n; start += batchSize) {
         const end = Math.min(start + batchSize, split.n), line = split.meta.line;
-        yield inferBatch(session, manifest, iv, start, {
+        yield inferBatch(session, prepareBatch(manifest, iv, start, {
           split: { n: end - start, d: D, x: raw.subarray(start * D, end * D), y: split.y.subarray(start, end), group: split.group?.subarray(start, end) ?? null, meta: line ? { line: line.subarray(start, end) } : {} },
           ids: ids?.slice(start, end) ?? null,
-        });
+        }));
       }
     } finally {
       await session.release();

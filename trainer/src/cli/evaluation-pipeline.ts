@@ -1,16 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import { DataValidationError } from '../data/errors.js';
-import type { InferredBatch } from './evaluation-batches.js';
+import type { PreparedBatch } from './evaluation-batches.js';
 import type { ThreadMessage, ThreadSetup } from './evaluation-thread.js';
 
 const ENTRY = new URL('./evaluation-thread-entry.mjs', import.meta.url);
 
 /**
- * The test file's batches, read and run through the graph in a worker thread while the caller scores the previous
- * ones (two cores busy instead of one), in input order. Each batch taken is acknowledged when the next is asked
+ * The test file's batches, read and preprocessed in a worker thread while the caller runs the graph on the previous
+ * ones and scores them (two cores busy instead of one), in input order. Each batch taken is acknowledged when the next is asked
  * for, so the thread stays at most QUEUE batches ahead. Stopping early (an error while scoring) ends the thread.
  */
-export async function* threadBatches(setup: ThreadSetup): AsyncGenerator<InferredBatch> {
+export async function* threadBatches(setup: ThreadSetup): AsyncGenerator<PreparedBatch> {
   // Inherited flags (a parent's loaders, vitest's) are not for this thread; its entry registers tsx itself.
   const worker = new Worker(ENTRY, { workerData: setup, execArgv: [] });
   const inbox: ThreadMessage[] = [];

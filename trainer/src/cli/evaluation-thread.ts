@@ -1,18 +1,18 @@
 /**
- * The reader and graph half of `mat-edge evaluate`'s pipeline, in a worker thread: reads the test file batch by batch
- * (readBundleBatches), applies the preprocessing and runs model.onnx, and posts each batch with its outputs to the
- * main thread (which scores and writes the rows), its arrays transferred, not copied. At most QUEUE batches are ahead
- * of the main thread, so memory stays bounded however long the file is.
+ * The reader half of `mat-edge evaluate`'s pipeline, in a worker thread: reads the test file batch by batch
+ * (readBundleBatches), applies the bundle's preprocessing (and intervention), and posts each batch to the main thread
+ * (which runs model.onnx, scores and writes the rows: the profile splits the CPU time about evenly so), its arrays
+ * transferred, not copied. At most QUEUE batches are ahead of the main thread, so memory stays bounded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareIntervention } from '#shared';
-import { openVerifiedSession, readBundle } from '../bundle/read.js';
+import { prepareIntervention, type Manifest } from '#shared';
 import { readBundleBatches } from '../data/bundle-table.js';
 import { DataValidationError } from '../data/errors.js';
-import { inferBatch, ownBuffers } from './evaluation-batches.js';
+import { ownBuffers, prepareBatch, type PreparedBatch } from './evaluation-batches.js';
 
 export interface ThreadSetup {
-  dir: string;
+  /** The bundle's verified manifest (the main thread read the bundle). */
+  manifest: Manifest;
   file: string;
   labelsFile?: string;
   limit?: number;
@@ -21,7 +21,7 @@ export interface ThreadSetup {
 
 /** What the thread posts: a batch, the end, or the error that stopped it (a data error with its location). */
 export type ThreadMessage =
-  | { kind: 'batch'; batch: import('./evaluation-batches.js').InferredBatch }
+  | { kind: 'batch'; batch: PreparedBatch }
   | { kind: 'done' }
   | { kind: 'error'; message: string; location?: { file: string; row?: number; column?: string; detail: string } };
 
@@ -38,21 +38,15 @@ port.on('message', () => {
 });
 
 try {
-  const bundle = await readBundle(setup.dir, { graph: false });
-  const { manifest } = bundle;
-  const session = await openVerifiedSession(bundle);
+  const { manifest } = setup;
   const iv = manifest.intervention ? prepareIntervention(manifest.intervention, manifest.input.dim) : null;
-  try {
-    let start = 0;
-    for await (const t of readBundleBatches(setup.file, manifest, setup.batchSize, { labelsFile: setup.labelsFile, limit: setup.limit })) {
-      const batch = await inferBatch(session, manifest, iv, start, t);
-      start += batch.rows;
-      while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
-      credit--;
-      port.postMessage({ kind: 'batch', batch } satisfies ThreadMessage, ownBuffers(batch));
-    }
-  } finally {
-    await session.release();
+  let start = 0;
+  for await (const t of readBundleBatches(setup.file, manifest, setup.batchSize, { labelsFile: setup.labelsFile, limit: setup.limit })) {
+    const batch = prepareBatch(manifest, iv, start, t);
+    start += batch.rows;
+    while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
+    credit--;
+    port.postMessage({ kind: 'batch', batch } satisfies ThreadMessage, ownBuffers(batch));
   }
   port.postMessage({ kind: 'done' } satisfies ThreadMessage);
 } catch (err) {
