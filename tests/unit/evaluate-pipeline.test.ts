@@ -78,6 +78,37 @@ describe('evaluate --test FILE: the two-thread pipeline gives the one-thread ans
     });
   }
 
+  /** The test table as a float32 .npy of its features (f0…f2) and a labels CSV of its other columns, first `labelRows` rows. */
+  async function asNpy(name: string, labelRows = Number.POSITIVE_INFINITY): Promise<{ npy: string; labels: string }> {
+    const lines = (await readFile(testFile, 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${lines.length}, 3), }`;
+    const header = `${dict}${' '.repeat(63 - ((10 + dict.length) % 64))}\n`;
+    const values = Float32Array.from(lines.flatMap((c) => c.slice(1, 4).map(Number)));
+    const head = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY\x01\x00', 'latin1'), Buffer.from(Uint16Array.of(header.length).buffer), Buffer.from(header, 'latin1')]);
+    const npy = path.join(root, `${name}.npy`);
+    await writeFile(npy, Buffer.concat([head, Buffer.from(values.buffer)]));
+    const labels = await file(`${name}-labels.csv`, `${['id,label,place', ...lines.slice(0, labelRows).map((c) => [c[0], c[4], c[5]].join(','))].join('\n')}\n`);
+    return { npy, labels };
+  }
+
+  it('a .npy file with its labels table: the same batches, the same rows file, the same count check', async () => {
+    const { npy, labels } = await asNpy('test');
+    const { manifest } = await readBundle(dir, { graph: false });
+    const whole = await readBundleTable(npy, manifest, labels);
+    const xs: number[] = [], lines: number[] = [];
+    for await (const b of readBundleBatches(npy, manifest, 512, { labelsFile: labels })) (xs.push(...b.split.x), lines.push(...b.split.meta.line));
+    expect(Float32Array.from(xs)).toEqual(whole.split.x);
+    expect(Int32Array.from(lines)).toEqual(whole.split.meta.line);
+    const piped = path.join(root, 'npy-piped.jsonl'), single = path.join(root, 'npy-single.jsonl');
+    await evaluateBundle(dir, { test: npy, testLabels: labels, out: piped, batchSize: 512 });
+    await evaluateBundle(dir, { test: npy, testLabels: labels, out: single, batchSize: 512, pipeline: false });
+    expect((await readFile(piped)).equals(await readFile(single))).toBe(true);
+    const short = await asNpy('short', 1200);
+    const message = `${short.labels}: has 1200 rows, but ${short.npy} has 1300 (row i of the labels file annotates row i of the array)`;
+    await expect(readBundleTable(short.npy, manifest, short.labels)).rejects.toThrow(message);
+    await expect(evaluateBundle(dir, { test: short.npy, testLabels: short.labels, batchSize: 512 })).rejects.toThrow(message);
+  });
+
   it('a bad cell in a later batch is a data error naming its row and column, and leaves no half rows file', async () => {
     const bad = await file('bad.csv', table(900, 3, 700));
     const out = path.join(root, 'bad-rows.jsonl'), before = await file('bad-before.jsonl', 'rows of an earlier run\n');
