@@ -32,7 +32,8 @@ export interface EvaluateOptions {
   out?: string;
   /**
    * false: read the whole test file, then run and score it in this thread (`--no-pipeline`). Default: a test file
-   * alone streams batch by batch, read and run in a worker thread while this thread scores (two cores).
+   * alone streams batch by batch, read and preprocessed in a worker thread while this thread runs the graph on the
+   * batch before and scores it (two cores).
    */
   pipeline?: boolean;
 }
@@ -73,7 +74,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   const { manifest } = bundle;
   const batchSize = o.batchSize ?? BATCH;
   const K = manifest.classNames.length;
-  // A test file alone streams through the pipeline: read and run in a worker thread while this one scores.
+  // A test file alone streams through the pipeline: read in a worker thread while this one runs the graph and scores.
   const piped = o.pipeline !== false && o.test !== undefined && o.data === undefined && manifest.dataset.columns !== undefined;
   const source = piped ? pipelinedSource(bundle, o, batchSize) : await inProcessSource(bundle, o, batchSize);
   const { dataName, splitName, groupNames } = source;
