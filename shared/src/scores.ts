@@ -105,13 +105,40 @@ export function neighbourMemorization(
   temperature: number,
   exemplarDot?: ArrayLike<number>,
 ): { score: number; neighbours: Neighbour[] } {
-  if (table.count === 0) return { score: 0, neighbours: [] };
-  const sims = exemplarDot ? dotSimilarities(embedding, exemplarDot, table) : loopSimilarities(embedding, table);
-  // Top k by similarity, ties kept in row order: a sorted insertion over one pass.
-  const topI = new Int32Array(k), topS = new Float64Array(k);
+  const m = nearestExemplars(embedding, table, k, exemplarDot);
+  const score = neighbourScore(table, m, temperature);
+  const neighbours: Neighbour[] = new Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = top.i[j];
+    neighbours[j] = { id: table.ids[i], label: table.labels[i], score: table.scores[i], similarity: top.s[j], index: i };
+  }
+  return { score, neighbours };
+}
+
+/**
+ * The k nearest exemplars of the last `nearestExemplars` call (rows and similarities, best first), in buffers reused
+ * from row to row: this runs twice per scored input, where a few arrays per call cost more than the scan itself.
+ */
+const top = { i: new Int32Array(0), s: new Float64Array(0), w: new Float64Array(0) };
+
+/** Fills `top` with the k most similar exemplars (ties kept in row order: a sorted insertion over one pass); returns how many. */
+function nearestExemplars(embedding: ArrayLike<number>, table: ExemplarTable, k: number, exemplarDot?: ArrayLike<number>): number {
+  if (table.count === 0) return 0;
+  if (top.i.length < k) top.i = new Int32Array(k), top.s = new Float64Array(k), top.w = new Float64Array(k);
+  const topI = top.i, topS = top.s, rows = table.rows;
+  // Cosine similarity to exemplar i: from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table) scaled
+  // by 1/‖embedding‖, else computed here as unit embedding · eᵢ.
+  const inv = exemplarDot ? inverseNorm(embedding) : 0;
+  const u = exemplarDot ? null : l2Normalize(embedding), D = table.dim, E = table.embeddings;
   let m = 0;
   for (let i = 0; i < table.count; i++) {
-    const s = sims[i];
+    let s: number;
+    if (exemplarDot) s = exemplarDot[rows ? rows[i] : i] * inv;
+    else {
+      s = 0;
+      const off = i * D;
+      for (let j = 0; j < D; j++) s += u![j] * E[off + j];
+    }
     if (m < k || s > topS[m - 1]) {
       let p = m < k ? m++ : k - 1;
       for (; p > 0 && topS[p - 1] < s; p--) {
@@ -122,36 +149,26 @@ export function neighbourMemorization(
       topI[p] = i;
     }
   }
-  const top = Array.from({ length: m }, (_, j) => ({ i: topI[j], s: topS[j] }));
-  const w = softmax(top.map((t) => t.s), temperature);
-  let score = 0;
-  top.forEach((t, j) => (score += w[j] * table.scores[t.i]));
-  return {
-    score,
-    neighbours: top.map((t) => ({ id: table.ids[t.i], label: table.labels[t.i], score: table.scores[t.i], similarity: t.s, index: t.i })),
-  };
+  return m;
 }
 
-/** Cosine similarity to every exemplar row, computed here: unit embedding · eᵢ. */
-function loopSimilarities(embedding: ArrayLike<number>, table: ExemplarTable): Float64Array {
-  const u = l2Normalize(embedding), D = table.dim, E = table.embeddings, sims = new Float64Array(table.count);
-  for (let i = 0; i < table.count; i++) {
-    let s = 0;
-    const off = i * D;
-    for (let j = 0; j < D; j++) s += u[j] * E[off + j];
-    sims[i] = s;
-  }
-  return sims;
-}
-
-/** Cosine similarity to every exemplar row, read from the graph's `exemplar_dot` row (embedding · eᵢ over the whole table). */
-function dotSimilarities(embedding: ArrayLike<number>, dot: ArrayLike<number>, table: ExemplarTable): Float64Array {
+function inverseNorm(v: ArrayLike<number>): number {
   let s = 0;
-  for (let j = 0; j < embedding.length; j++) s += embedding[j] * embedding[j];
-  const inv = s > 0 ? 1 / Math.sqrt(s) : 0, sims = new Float64Array(table.count), rows = table.rows;
-  if (rows) for (let i = 0; i < table.count; i++) sims[i] = dot[rows[i]] * inv;
-  else for (let i = 0; i < table.count; i++) sims[i] = dot[i] * inv;
-  return sims;
+  for (let j = 0; j < v.length; j++) s += v[j] * v[j];
+  return s > 0 ? 1 / Math.sqrt(s) : 0;
+}
+
+/** softmax(similarity / T)-weighted mean of the measured memorization of the m exemplars in `top` (`softmax`'s arithmetic, in place). */
+function neighbourScore(table: ExemplarTable, m: number, temperature: number): number {
+  const w = top.w, s = top.s;
+  let max = -Infinity, sum = 0, score = 0;
+  for (let j = 0; j < m; j++) max = Math.max(max, s[j] / temperature);
+  for (let j = 0; j < m; j++) {
+    w[j] = Math.exp(s[j] / temperature - max);
+    sum += w[j];
+  }
+  for (let j = 0; j < m; j++) score += (w[j] / sum) * table.scores[top.i[j]];
+  return score;
 }
 
 export { percentileFromQuantiles };
@@ -182,7 +199,9 @@ export function labelledMemorization(
   temperature: number,
   exemplarDot?: ArrayLike<number>,
 ): number {
-  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourMemorization(embedding, byLabel[label], k, temperature, exemplarDot).score;
+  const table = byLabel[label];
+  // The score alone: the neighbours themselves are never shown for this estimate.
+  return 0.5 * (1 - probabilities[label]) + 0.5 * neighbourScore(table, nearestExemplars(embedding, table, k, exemplarDot), temperature);
 }
 
 /**

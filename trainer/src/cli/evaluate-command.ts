@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import {
-  addEvaluated, applyIntervention, bundleTables, crossMistake, emptyEvaluation, flagReasons, preprocess, scoreRow, summarizeEvaluation,
-  Thresholds, type EvaluationSummary, type GroupedAccuracy,
+  addEvaluated, bundleTables, crossMistake, emptyEvaluation, flagReasons, prepareIntervention, scoreRow, summarizeEvaluation,
+  Thresholds, type EvaluationSummary, type GroupedAccuracy, type Manifest,
 } from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
-import { readBundleTable } from '../data/bundle-table.js';
+import { bundleHasGroups, readBundleTable } from '../data/bundle-table.js';
 import { isTableFlag, loadDataset, parseDataFlag, type Split } from '../data/index.js';
-import { runAll } from '../model/ort-node.js';
+import { inferBatch, prepareBatch, type InferredBatch } from './evaluation-batches.js';
+import { threadBatches } from './evaluation-pipeline.js';
 import { evaluationRow, RowWriter } from './evaluation-rows.js';
 import { choice, intOption } from './options.js';
 
@@ -29,6 +30,12 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Write every input's answer and scores here (.jsonl or .csv). */
   out?: string;
+  /**
+   * false: read the whole test file, then run and score it in this thread (`--no-pipeline`). Default: a test file
+   * alone streams batch by batch, read and preprocessed in a worker thread while this thread runs the graph on the
+   * batch before and scores it (two cores).
+   */
+  pipeline?: boolean;
 }
 
 /** What `mat-edge evaluate` reports: the figures of POST /v1/evaluate (shared `summarizeEvaluation`), and more. */
@@ -65,51 +72,29 @@ function firstRows(split: Split, n: number): Split {
 export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Promise<EvaluateResult> {
   const bundle = await readBundle(dir, { graph: false }); // the graph is checked once the data fits it (openVerifiedSession)
   const { manifest } = bundle;
-  const { split, dataName, splitName, groupNames, ids } = await evaluationSplit(manifest, o);
-  const D = manifest.input.dim, K = manifest.classNames.length;
-  if (split.d !== D)
-    throw new Error(`input dim mismatch: bundle ${manifest.model.id} expects ${D} inputs per row (manifest input.dim), data ${dataName} has ${split.d}`);
-  const badLabel = split.y.findIndex((y) => y < 0 || y >= K);
-  if (badLabel >= 0)
-    throw new Error(`label ${split.y[badLabel]} of ${dataName} ${splitName} row ${badLabel} is not a class of bundle ${manifest.model.id} (${K} classes: ${manifest.classNames.join(', ')})`);
-  if (split.n === 0) throw new Error(`${dataName} has no ${splitName} examples`);
-
-  // The bundle's preprocessing applied to the raw rows, exactly as the worker does for a request.
-  const raw = split.raw ?? split.x;
-  const x = new Float32Array(split.n * D);
-  for (let i = 0; i < split.n; i++) preprocess(raw.subarray(i * D, (i + 1) * D), manifest.input.preprocessing, x.subarray(i * D, (i + 1) * D));
+  const batchSize = o.batchSize ?? BATCH;
+  const K = manifest.classNames.length;
+  // A test file alone streams through the pipeline: read in a worker thread while this one runs the graph and scores.
+  const piped = o.pipeline !== false && o.test !== undefined && o.data === undefined && manifest.dataset.columns !== undefined;
+  const source = piped ? pipelinedSource(bundle, o, batchSize) : await inProcessSource(bundle, o, batchSize);
+  const { dataName, splitName, groupNames } = source;
   const tables = bundleTables(manifest, bundle.memorization.exemplars);
-
-  const session = await openVerifiedSession(bundle);
-  const stats = emptyEvaluation(K, split.group ? groupNames.length : null, tables.probe !== null || tables.intervention !== null);
-  // A declared intervention runs as the worker runs it: each batch's rows, then their V counterfactuals, in one run.
-  const iv = tables.intervention, V = iv?.alternatives ?? 0;
+  const stats = emptyEvaluation(K, source.hasGroups ? groupNames.length : null, tables.probe !== null || tables.intervention !== null);
+  const V = tables.intervention?.alternatives ?? 0, D = manifest.input.dim;
   const rowsOut = o.out ? RowWriter.open(o.out) : null;
   const thresholds = Thresholds.parse({});
+  let failed = true;
   try {
-    for (let start = 0; start < split.n; start += o.batchSize ?? BATCH) {
-      const rows = Math.min(o.batchSize ?? BATCH, split.n - start);
-      const batch = V ? new Float32Array(rows * (1 + V) * D) : x.subarray(start * D, (start + rows) * D);
-      if (iv) {
-        batch.set(x.subarray(start * D, (start + rows) * D));
-        for (let j = 0; j < rows; j++) {
-          applyIntervention(iv, raw.subarray((start + j) * D, (start + j + 1) * D)).forEach((cf, a) => {
-            const at = rows + j * V + a;
-            preprocess(cf, manifest.input.preprocessing, batch.subarray(at * D, (at + 1) * D));
-          });
-        }
-      }
-      // The batch's membership lookups (the worker's MembershipIndex: prefilter key, then sha256 of the few that pass),
-      // all started before the run so that they overlap it, as the worker does.
-      const memberScores = bundle.membership.size
-        ? bundle.membership.lookup(Array.from({ length: rows }, (_, j) => raw.subarray((start + j) * D, (start + j + 1) * D)))
+    for await (const b of source.batches) {
+      const { rows, out } = b;
+      // The batch's membership lookups (the worker's MembershipIndex: prefilter key, then sha256 of the few that pass).
+      const memberScore = bundle.membership.size
+        ? await bundle.membership.lookup(Array.from({ length: rows }, (_, j) => b.raw.subarray(j * D, (j + 1) * D)))
         : null;
       const total = rows * (1 + V);
-      const out = await runAll(session, batch, total, D);
-      const memberScore = memberScores ? await memberScores : null;
       const E = out.embedding.length / total, C = out.exemplarDot ? out.exemplarDot.length / total : 0;
       for (let j = 0; j < rows; j++) {
-        const i = start + j, y = split.y[i];
+        const i = b.start + j, y = b.y[j];
         // The nearest-exemplar similarities from the graph where it has them, as the worker scores a request. No
         // closure per row: tsx names each one it creates, which costs more than the subarray.
         const row = {
@@ -119,20 +104,22 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
           ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => out.logits.subarray((rows + j * V + a) * K, (rows + j * V + a + 1) * K)) } : {}),
         };
         const p = scoreRow(row, manifest, tables, { memberScore: memberScore?.[j] ?? null, label: y, explain: false });
-        const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(split.group ? { group: split.group[i] } : {}) };
+        const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(b.group ? { group: b.group[j] } : {}) };
         addEvaluated(stats, evaluated);
         if (rowsOut) {
           await rowsOut.write(evaluationRow({
-            id: ids?.[i] ?? String(split.meta.line?.[i] ?? i), label: y, group: split.group ? groupNames[split.group[i]] : null,
+            id: b.ids?.[j] ?? String(b.lines?.[j] ?? i), label: y, group: b.group ? groupNames[b.group[j]] : null,
             prediction: p, labelConflict: evaluated.crossMistake, flags: flagReasons(evaluated, thresholds), classNames: manifest.classNames,
           }));
         }
       }
     }
+    failed = false;
   } finally {
-    await session.release();
-    await rowsOut?.close();
+    // A failure part way through a streamed file leaves no half rows file behind.
+    await (failed ? rowsOut?.discard() : rowsOut?.close());
   }
+  if (stats.n === 0) throw new Error(`${dataName} has no ${splitName} examples`);
 
   const summary = summarizeEvaluation(stats, manifest.classNames, groupNames);
   const m = splitName === 'file' ? null : manifest.metrics[splitName];
@@ -146,11 +133,64 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
   };
 }
 
+/** Where the batches come from, and what names the result. */
+interface BatchSource {
+  batches: AsyncIterable<InferredBatch>;
+  dataName: string;
+  splitName: 'val' | 'test' | 'file';
+  groupNames: readonly string[];
+  hasGroups: boolean;
+}
+
+/** A test file alone (`--test FILE`, no `--data`), streamed: read and preprocessed in a worker thread, run here. */
+function pipelinedSource(bundle: Awaited<ReturnType<typeof readBundle>>, o: EvaluateOptions, batchSize: number): BatchSource {
+  const { manifest } = bundle;
+  async function* batches(): AsyncGenerator<InferredBatch> {
+    const session = await openVerifiedSession(bundle);
+    try {
+      for await (const b of threadBatches({ manifest, file: o.test!, labelsFile: o.testLabels, limit: o.limit, batchSize })) yield inferBatch(session, b);
+    } finally {
+      await session.release();
+    }
+  }
+  return { batches: batches(), dataName: o.test!, splitName: 'file', groupNames: manifest.groupNames, hasGroups: bundleHasGroups(manifest) };
+}
+
+/** The split in memory, run through the graph in this thread, batch after batch (`--no-pipeline`, and `--data`). */
+async function inProcessSource(bundle: Awaited<ReturnType<typeof readBundle>>, o: EvaluateOptions, batchSize: number): Promise<BatchSource> {
+  const { manifest } = bundle;
+  const { split, dataName, splitName, groupNames, ids } = await evaluationSplit(manifest, o);
+  const D = manifest.input.dim, K = manifest.classNames.length;
+  if (split.d !== D)
+    throw new Error(`input dim mismatch: bundle ${manifest.model.id} expects ${D} inputs per row (manifest input.dim), data ${dataName} has ${split.d}`);
+  const badLabel = split.y.findIndex((y) => y < 0 || y >= K);
+  if (badLabel >= 0)
+    throw new Error(`label ${split.y[badLabel]} of ${dataName} ${splitName} row ${badLabel} is not a class of bundle ${manifest.model.id} (${K} classes: ${manifest.classNames.join(', ')})`);
+  if (split.n === 0) throw new Error(`${dataName} has no ${splitName} examples`);
+  const iv = manifest.intervention ? prepareIntervention(manifest.intervention, D) : null;
+  const raw = split.raw ?? split.x;
+  async function* batches(): AsyncGenerator<InferredBatch> {
+    const session = await openVerifiedSession(bundle);
+    try {
+      for (let start = 0; start < split.n; start += batchSize) {
+        const end = Math.min(start + batchSize, split.n), line = split.meta.line;
+        yield inferBatch(session, prepareBatch(manifest, iv, start, {
+          split: { n: end - start, d: D, x: raw.subarray(start * D, end * D), y: split.y.subarray(start, end), group: split.group?.subarray(start, end) ?? null, meta: line ? { line: line.subarray(start, end) } : {} },
+          ids: ids?.slice(start, end) ?? null,
+        }));
+      }
+    } finally {
+      await session.release();
+    }
+  }
+  return { batches: batches(), dataName, splitName, groupNames, hasGroups: split.group !== null };
+}
+
 /**
  * What to evaluate on: a test file alone (`--test FILE`, no `--data`) read with the columns, classes and groups the
  * bundle recorded (user-table bundles); otherwise a split of `--data` (default: the bundle's own dataset).
  */
-async function evaluationSplit(manifest: Awaited<ReturnType<typeof readBundle>>['manifest'], o: EvaluateOptions) {
+async function evaluationSplit(manifest: Manifest, o: EvaluateOptions) {
   if (o.test !== undefined && o.data === undefined && manifest.dataset.columns) {
     const t = await readBundleTable(o.test, manifest, o.testLabels);
     const split = o.limit === undefined ? t.split : firstRows(t.split, o.limit);
@@ -225,6 +265,7 @@ export function registerEvaluate(program: Command): void {
     .option('--group-column <name>', 'true group column of user data')
     .option('--attribute-column <name>', 'spurious attribute column (groups = label × attribute)')
     .option('--out <file>', "write every input's answer and scores (id, label, prediction, probabilities, memorization, spurious fields, flags) to a .jsonl or .csv file")
+    .option('--no-pipeline', 'one thread: read the whole test file, then run and score it (default: read and run the graph in a worker thread while scoring, batch by batch)')
     .option('--json', 'print the result as one JSON object')
     .action(async (dir: string, opts) => {
       const result = await evaluateBundle(dir, opts);

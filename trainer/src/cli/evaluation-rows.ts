@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { Prediction } from '#shared';
@@ -11,53 +12,57 @@ export function evaluationRow(o: {
   id: string; label: number; group: string | null; prediction: Prediction; labelConflict: boolean; flags: readonly string[]; classNames: readonly string[];
 }): EvaluationRow {
   const { prediction: p } = o;
-  return {
-    id: o.id,
-    label: o.classNames[o.label],
-    group: o.group,
-    prediction: p.class_name,
-    correct: p.label === o.label,
-    ...predictionFields(p, o.classNames),
-    label_conflict: o.labelConflict,
-    flags: o.flags.join(' '),
-  };
+  // Built in place, in this key order (the rows file's columns): one object per row, no spreads (a row per input).
+  const row: EvaluationRow = { id: o.id, label: o.classNames[o.label], group: o.group, prediction: p.class_name, correct: p.label === o.label };
+  addPredictionFields(row, p, o.classNames);
+  row.label_conflict = o.labelConflict;
+  row.flags = o.flags.join(' ');
+  return row;
 }
 
 /** An unlabelled input's answer and scores (/v1/predict), flat as `evaluationRow`'s. */
 export function predictionFields(p: Prediction, classNames: readonly string[]): EvaluationRow {
-  const probabilities = Object.fromEntries(classNames.map((name, k) => [`p[${name}]`, p.probabilities[k]]));
-  return {
-    ...probabilities,
-    memorization: p.memorization.score,
-    memorization_percentile: p.memorization.percentile,
-    memorization_estimator: p.memorization.estimator,
-    member: p.memorization.member,
-    twin_disagreement: p.memorization.twin_disagreement,
-    shortcut_label: p.spurious.shortcut_class_name,
-    shortcut_confidence: p.spurious.shortcut_confidence,
-    prediction_conflict: p.spurious.conflict,
-    reliance: p.spurious.reliance,
-    intervention: p.spurious.intervention,
-    counterfactual_change: p.spurious.counterfactual_change,
-    flip: p.spurious.flip,
-    flip_probability: p.spurious.flip_probability,
-    slice_accuracy: p.spurious.slice_accuracy,
-  };
+  return addPredictionFields({}, p, classNames);
+}
+
+function addPredictionFields(row: EvaluationRow, p: Prediction, classNames: readonly string[]): EvaluationRow {
+  for (let k = 0; k < classNames.length; k++) row[`p[${classNames[k]}]`] = p.probabilities[k];
+  const m = p.memorization, s = p.spurious;
+  row.memorization = m.score;
+  row.memorization_percentile = m.percentile;
+  row.memorization_estimator = m.estimator;
+  row.member = m.member;
+  row.twin_disagreement = m.twin_disagreement;
+  row.shortcut_label = s.shortcut_class_name;
+  row.shortcut_confidence = s.shortcut_confidence;
+  row.prediction_conflict = s.conflict;
+  row.reliance = s.reliance;
+  row.intervention = s.intervention;
+  row.counterfactual_change = s.counterfactual_change;
+  row.flip = s.flip;
+  row.flip_probability = s.flip_probability;
+  row.slice_accuracy = s.slice_accuracy;
+  return row;
 }
 
 /** Text gathered before one write: a write per row costs more than the row's JSON (a Buffer and a request each). */
 const WRITE_BYTES = 1 << 16;
 
-/** Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure. */
+/**
+ * Writes rows to `path` as JSON Lines (.jsonl) or CSV (.csv, header from the first row), streaming with backpressure.
+ * The rows go to a temporary sibling renamed to `path` by `close`: the input is streamed while the rows are written, so
+ * `path` may even be the input itself, and a run that fails (`discard`) leaves whatever `path` held before.
+ */
 export class RowWriter {
   private header: string[] | null = null;
   private pending = '';
-  private constructor(private readonly out: WriteStream, private readonly csv: boolean) {}
+  private constructor(private readonly out: WriteStream, private readonly csv: boolean, private readonly path: string, private readonly partial: string) {}
 
   static open(path: string): RowWriter {
     const csv = /\.csv$/i.test(path);
     if (!csv && !/\.jsonl$/i.test(path)) throw new Error(`--out ${path}: the rows file must end in .jsonl or .csv`);
-    return new RowWriter(createWriteStream(path), csv);
+    const partial = `${path}.${process.pid}.partial`;
+    return new RowWriter(createWriteStream(partial), csv, path, partial);
   }
 
   async write(row: EvaluationRow): Promise<void> {
@@ -82,5 +87,12 @@ export class RowWriter {
     await this.flush();
     this.out.end();
     await once(this.out, 'finish');
+    await rename(this.partial, this.path);
+  }
+
+  /** Drops the rows written so far (a failed run). */
+  async discard(): Promise<void> {
+    this.out.destroy();
+    await rm(this.partial, { force: true });
   }
 }
