@@ -22,7 +22,7 @@ function ensureNativeBlas() {
   if (existsSync(ADDON)) {
     // An addon older than its sources (a pull that added a kernel) is rebuilt: the trainer refuses an outdated one.
     const built = statSync(ADDON).mtimeMs;
-    if (readdirSync('native/blas').some((f) => f.endsWith('.cc') && statSync(`native/blas/${f}`).mtimeMs > built)) {
+    if (readdirSync('native/blas').some((f) => (f.endsWith('.cc') || f.endsWith('.h')) && statSync(`native/blas/${f}`).mtimeMs > built)) {
       spawnSync('node', ['native/blas/build.mjs'], { stdio: 'inherit' });
     }
     return;

@@ -3,22 +3,12 @@
 // variable, which is most of a small MLP step's kernel count.
 #include <node_api.h>
 
+#include "floats.h"
+
 #include <cmath>
 #include <cstddef>
 
 namespace {
-
-bool floats(napi_env env, napi_value v, float** data, size_t* length) {
-  bool isTyped = false;
-  napi_is_typedarray(env, v, &isTyped);
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  if (!isTyped || napi_get_typedarray_info(env, v, &type, length, &ptr, nullptr, nullptr) != napi_ok ||
-      type != napi_float32_array)
-    return false;
-  *data = static_cast<float*>(ptr);
-  return true;
-}
 
 // The outputs are fresh tensors (no aliasing), so the loop vectorizes. g + w·0 = g for finite w: no branch on wd.
 void update(const float* __restrict w, const float* __restrict g, const float* __restrict m, const float* __restrict s,

@@ -4,21 +4,11 @@
 // Fresh outputs (no aliasing), so the loops vectorize.
 #include <node_api.h>
 
+#include "floats.h"
+
 #include <cstddef>
 
 namespace {
-
-bool floats(napi_env env, napi_value v, float** data, size_t* length) {
-  bool isTyped = false;
-  napi_is_typedarray(env, v, &isTyped);
-  napi_typedarray_type type;
-  void* ptr = nullptr;
-  if (!isTyped || napi_get_typedarray_info(env, v, &type, length, &ptr, nullptr, nullptr) != napi_ok ||
-      type != napi_float32_array)
-    return false;
-  *data = static_cast<float*>(ptr);
-  return true;
-}
 
 void addBias(const float* __restrict z, const float* __restrict b, float* __restrict y, size_t rows, size_t cols,
              bool relu) {

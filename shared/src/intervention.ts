@@ -54,17 +54,11 @@ function nearest(v: number, values: readonly number[]): number {
   return best;
 }
 
-/** F⁻¹(t) on the prepared grid: the smallest value where the CDF reaches t, linearly interpolated. */
-function inverseCdf(t: number, grid: Float64Array, cdf: Float64Array): number {
-  if (t <= cdf[0]) return grid[0];
-  for (let i = 1; i < grid.length; i++) {
-    if (t <= cdf[i]) {
-      const span = cdf[i] - cdf[i - 1];
-      return span > 0 ? grid[i - 1] + ((t - cdf[i - 1]) / span) * (grid[i] - grid[i - 1]) : grid[i];
-    }
-  }
-  return grid[grid.length - 1];
-}
+/**
+ * F⁻¹(t) on the prepared grid: the smallest value where the CDF reaches t, linearly interpolated — the same
+ * piecewise-linear inverse as a percentile read off quantiles, with the CDF as the levels and the grid as the values.
+ */
+const inverseCdf = (t: number, grid: Float64Array, cdf: Float64Array): number => percentileFromQuantiles(t, cdf, grid);
 
 /**
  * The counterfactuals of one raw input row (before preprocessing, as a client sends it): `alternatives` rows, each a

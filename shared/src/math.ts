@@ -49,7 +49,7 @@ export function quantiles(values: ArrayLike<number>, levels: readonly number[]):
  * Fraction of the calibration distribution at or below `value`, read off stored quantiles
  * (piecewise-linear between levels). 0.97 means "higher than 97% of validation inputs".
  */
-export function percentileFromQuantiles(value: number, qs: readonly number[], levels: readonly number[]): number {
+export function percentileFromQuantiles(value: number, qs: ArrayLike<number>, levels: ArrayLike<number>): number {
   if (value <= qs[0]) return levels[0];
   for (let i = 1; i < qs.length; i++) {
     if (value <= qs[i]) {
