@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, applyIntervention, base64ToBytes, bundleTables, neighbourMemorization,
+  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, applyIntervention, base64ToBytes, counterfactualIndex, bundleTables, neighbourMemorization,
   parsePredictRequest, preprocess, quantiles, scoreRow, sha256Hex, verifyBundle, type BundleGraph,
 } from '#shared';
 import { requireFinite } from '../worker/src/finite.js';
@@ -48,7 +48,7 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     add('preprocess', (await timed(() => vectors.forEach((v, i) => preprocess(v, manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d))))).ms);
     if (iv) {
       add(`intervention (${V} counterfactual row(s) per input)`, (await timed(() => vectors.forEach((v, i) => applyIntervention(iv, v).forEach((cf, a) => {
-        const at = n + i * V + a;
+        const at = counterfactualIndex(n, V, i, a);
         preprocess(cf, manifest.input.preprocessing, x.subarray(at * d, (at + 1) * d));
       })))).ms);
     }
@@ -69,7 +69,7 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     const scored = await timed(() => vectors.map((_, i) => scoreRow(
       {
         logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(dot ? { exemplarDot: dot(i) } : {}),
-        ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(n + i * V + a)) } : {}),
+        ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(counterfactualIndex(n, V, i, a))) } : {}),
       },
       manifest, tables, { memberScore: hashed.value[i], explain: false },
     )));

@@ -1,6 +1,7 @@
 import { base64ToFloat32 } from './base64.js';
-import type { Intervention } from './manifest.js';
+import type { Intervention, Preprocessing } from './manifest.js';
 import { clip, percentileFromQuantiles } from './math.js';
+import { preprocess } from './preprocess.js';
 
 /**
  * A declared intervention decoded once per bundle (docs/method.md §7): how many counterfactuals each input has, whether
@@ -115,4 +116,30 @@ function argmaxAt(raw: ArrayLike<number>, indices: readonly number[]): number {
   let best = 0;
   for (let u = 1; u < indices.length; u++) if (raw[indices[u]] > raw[indices[best]]) best = u;
   return best;
+}
+
+/** Index, in a batch laid out by `batchInput` (n inputs, V counterfactuals each), of input i's a-th counterfactual. */
+export const counterfactualIndex = (n: number, V: number, i: number, a: number): number => n + i * V + a;
+
+/**
+ * The graph input of a batch as the worker runs it in one `session.run`: the n raw rows preprocessed, then, where
+ * the bundle declares an intervention, each row's V counterfactuals after them (input i's a-th at
+ * `counterfactualIndex`). /v1/predict, /v1/evaluate, the demo and `mat-edge evaluate` all build their batch here.
+ */
+export function batchInput(
+  row: (i: number) => ArrayLike<number>, n: number, d: number, preprocessing: Preprocessing, iv: PreparedIntervention | null,
+): Float32Array {
+  const V = iv?.alternatives ?? 0;
+  const x = new Float32Array(n * (1 + V) * d);
+  for (let i = 0; i < n; i++) {
+    const raw = row(i);
+    preprocess(raw, preprocessing, x.subarray(i * d, (i + 1) * d));
+    if (iv) {
+      applyIntervention(iv, raw).forEach((cf, a) => {
+        const at = counterfactualIndex(n, V, i, a);
+        preprocess(cf, preprocessing, x.subarray(at * d, (at + 1) * d));
+      });
+    }
+  }
+  return x;
 }

@@ -1,5 +1,5 @@
 import {
-  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, applyIntervention, crossMistake, preprocess, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, batchInput, counterfactualIndex, crossMistake, scoreRow, type InputRow, type Prediction,
 } from '#shared';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
@@ -46,11 +46,7 @@ export async function predictVectors(
   const n = vectors.length, d = bundle.manifest.input.dim, p = bundle.manifest.input.preprocessing;
   const intervention = bundle.tables.intervention, V = intervention?.alternatives ?? 0;
   const rows = n * (1 + V);
-  const x = new Float32Array(rows * d);
-  vectors.forEach((v, i) => {
-    preprocess(v, p, x.subarray(i * d, (i + 1) * d));
-    if (intervention) applyIntervention(intervention, v).forEach((cf, a) => preprocess(cf, p, x.subarray((n + i * V + a) * d, (n + i * V + a + 1) * d)));
-  });
+  const x = batchInput((i) => vectors[i], n, d, p, intervention);
   // Looked up only where the bundle has a membership index (sha256 only behind its prefilter), started before the run.
   const members = membership && bundle.members.size ? bundle.members.lookup(vectors) : null;
   const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) });
@@ -65,7 +61,7 @@ export async function predictVectors(
   const exemplarDot = out[ONNX_EXEMPLAR_DOT] ? rowsOf(ONNX_EXEMPLAR_DOT) : null;
   const outputs = vectors.map((_, i) => ({
     logits: logits(i), embedding: embedding(i), twinA: twinA(i), twinB: twinB(i), ...(exemplarDot ? { exemplarDot: exemplarDot(i) } : {}),
-    ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(n + i * V + a)) } : {}),
+    ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logits(counterfactualIndex(n, V, i, a))) } : {}),
   }));
   // Every route that answers with scores (predict, evaluate, the demo) comes through here: the outputs are checked
   // before they are scored, the scores before they are served.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import {
-  addEvaluated, bundleTables, crossMistake, emptyEvaluation, flagReasons, prepareIntervention, scoreRow, summarizeEvaluation,
+  addEvaluated, bundleTables, counterfactualIndex, crossMistake, emptyEvaluation, flagReasons, prepareIntervention, scoreRow, summarizeEvaluation,
   Thresholds, type EvaluationSummary, type GroupedAccuracy, type Manifest,
 } from '#shared';
 import { openVerifiedSession, readBundle } from '../bundle/read.js';
@@ -93,6 +93,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
         : null;
       const total = rows * (1 + V);
       const E = out.embedding.length / total, C = out.exemplarDot ? out.exemplarDot.length / total : 0;
+      const logitsRow = (r: number) => out.logits.subarray(r * K, (r + 1) * K);
       for (let j = 0; j < rows; j++) {
         const i = b.start + j, y = b.y[j];
         // The nearest-exemplar similarities from the graph where it has them, as the worker scores a request. No
@@ -101,7 +102,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
           logits: out.logits.subarray(j * K, (j + 1) * K), embedding: out.embedding.subarray(j * E, (j + 1) * E),
           twinA: out.twinA.subarray(j * K, (j + 1) * K), twinB: out.twinB.subarray(j * K, (j + 1) * K),
           ...(out.exemplarDot ? { exemplarDot: out.exemplarDot.subarray(j * C, (j + 1) * C) } : {}),
-          ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => out.logits.subarray((rows + j * V + a) * K, (rows + j * V + a + 1) * K)) } : {}),
+          ...(V ? { counterfactualLogits: Array.from({ length: V }, (_, a) => logitsRow(counterfactualIndex(rows, V, j, a))) } : {}),
         };
         const p = scoreRow(row, manifest, tables, { memberScore: memberScore?.[j] ?? null, label: y, explain: false });
         const evaluated = { prediction: p, label: y, crossMistake: crossMistake(row.twinA, row.twinB, y), ...(b.group ? { group: b.group[j] } : {}) };

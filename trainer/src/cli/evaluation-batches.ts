@@ -1,4 +1,4 @@
-import { applyIntervention, preprocess, type Manifest, type PreparedIntervention } from '#shared';
+import { batchInput, type Manifest, type PreparedIntervention } from '#shared';
 import type { BundleTable } from '../data/bundle-table.js';
 import { runAll, type BundleOutputs, type ort } from '../model/ort-node.js';
 
@@ -28,17 +28,8 @@ export interface InferredBatch extends PreparedBatch {
  * declared intervention each row's V counterfactuals after the batch's rows, for one `session.run`.
  */
 export function prepareBatch(manifest: Manifest, iv: PreparedIntervention | null, start: number, t: BundleTable): PreparedBatch {
-  const D = manifest.input.dim, rows = t.split.n, raw = t.split.x, V = iv?.alternatives ?? 0;
-  const x = new Float32Array(rows * (1 + V) * D);
-  for (let j = 0; j < rows; j++) preprocess(raw.subarray(j * D, (j + 1) * D), manifest.input.preprocessing, x.subarray(j * D, (j + 1) * D));
-  if (iv) {
-    for (let j = 0; j < rows; j++) {
-      applyIntervention(iv, raw.subarray(j * D, (j + 1) * D)).forEach((cf, a) => {
-        const at = rows + j * V + a;
-        preprocess(cf, manifest.input.preprocessing, x.subarray(at * D, (at + 1) * D));
-      });
-    }
-  }
+  const D = manifest.input.dim, rows = t.split.n, raw = t.split.x;
+  const x = batchInput((j) => raw.subarray(j * D, (j + 1) * D), rows, D, manifest.input.preprocessing, iv);
   const lines = t.split.meta.line;
   return { start, rows, raw, y: t.split.y, group: t.split.group, ids: t.ids, lines: lines instanceof Int32Array ? lines : null, x };
 }
