@@ -1,6 +1,7 @@
 /**
  * Tensor layout constants shared by the ONNX exporter (trainer) and the ORT session (worker).
- * One graph, one input, four outputs: a single `session.run` gives every per-input score.
+ * One graph, one input (and, with an intervention, the count of factual rows), four or five outputs: a single
+ * `session.run` gives every per-input score.
  */
 export const ONNX_INPUT = 'x' as const;
 
@@ -24,6 +25,28 @@ export const ONNX_OUTPUT_NAMES = Object.values(ONNX_OUTPUTS);
  * as in `l2Normalize`). Bundles without it are scored by the JS loop, with the same numbers up to float32 rounding.
  */
 export const ONNX_EXEMPLAR_DOT = 'exemplar_dot' as const;
+
+/**
+ * Optional second input, int64 [1]: how many of `x`'s rows are inputs; the rest are their counterfactuals (the
+ * declared intervention, laid out by `batchInput`). A graph that reads it runs the served network on every row and the
+ * XRM twins and `exemplar_dot` on the first `factual_rows` only, so their outputs have that many rows: a counterfactual
+ * row needs only the served model's answer. Graphs without it (bundles before 2026-12-02, and bundles without an
+ * intervention) run every output on every row. `graphFeeds` builds the feeds for either.
+ */
+export const ONNX_FACTUAL_ROWS = 'factual_rows' as const;
+
+/** A tensor of the caller's runtime (onnxruntime-web in the worker and in Node). */
+export type MakeTensor<T> = (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => T;
+
+/**
+ * The feeds of one run of a bundle graph on x [rows × dim], of which the first `factual` rows are inputs and the rest
+ * their counterfactuals: `factual_rows` only where the graph reads it.
+ */
+export function graphFeeds<T>(inputNames: readonly string[], tensor: MakeTensor<T>, x: Float32Array, rows: number, dim: number, factual = rows): Record<string, T> {
+  const feeds: Record<string, T> = { [ONNX_INPUT]: tensor('float32', x, [rows, dim]) };
+  if (inputNames.includes(ONNX_FACTUAL_ROWS)) feeds[ONNX_FACTUAL_ROWS] = tensor('int64', BigInt64Array.of(BigInt(factual)), [1]);
+  return feeds;
+}
 
 /** Opset the exporter writes and the worker expects (Gemm, Relu, MatMul, Add, Identity). */
 export const ONNX_OPSET = 13;

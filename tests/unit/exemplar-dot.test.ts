@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BundleRefused, ONNX_EXEMPLAR_DOT, ONNX_INPUT, bundleTables, l2Normalize, neighbourMemorization, preprocess, scoreRow, verifyGraph, type Manifest,
+  BundleRefused, ONNX_EXEMPLAR_DOT, ONNX_FACTUAL_ROWS, ONNX_INPUT, bundleTables, l2Normalize, neighbourMemorization, preprocess, scoreRow, verifyGraph, type Manifest,
 } from '#shared';
 import { exportBundleOnnx } from '../../trainer/src/bundle/onnx-export.js';
 import { readBundle, type ReadBundle } from '../../trainer/src/bundle/read.js';
@@ -84,6 +84,36 @@ describe('exemplar_dot: the nearest-exemplar similarities inside the ONNX graph'
     const refused = await verifyGraph(graph, bundle.manifest, bundle).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(BundleRefused);
     expect((refused as BundleRefused).reason).toMatch(/exemplar_dot.*not the bundle's/);
+  });
+});
+
+describe('factual_rows: counterfactual rows through the served network only', () => {
+  it('gives every output of the full graph on the inputs, and the served logits on every counterfactual row', async () => {
+    const ex = bundle.exemplars;
+    const opts = { exemplars: { count: ex.count, dim: ex.dim, embeddings: ex.embeddings } };
+    const full = await createOrtSession(exportBundleOnnx(fixture.networks, opts));
+    const split = await createOrtSession(exportBundleOnnx(fixture.networks, { ...opts, counterfactualRows: true }));
+    expect(full.inputNames).toEqual([ONNX_INPUT]);
+    expect(split.inputNames).toEqual([ONNX_INPUT, ONNX_FACTUAL_ROWS]);
+    const d = bundle.manifest.input.dim, n = fixture.test.length;
+    for (const factual of [1, 3, n]) {
+      // `factual` inputs, then two counterfactual rows each (as batchInput lays out V = 2).
+      const rows = factual * 3, x = new Float32Array(rows * d);
+      for (let r = 0; r < rows; r++) preprocess(fixture.test[r % n].input, bundle.manifest.input.preprocessing, x.subarray(r * d, (r + 1) * d));
+      for (let j = 0; j < factual * 2 * d; j++) x[factual * d + j] = 1 - x[factual * d + j];
+      const [a, b] = [await runAll(full, x, rows, d, factual), await runAll(split, x, rows, d, factual)];
+      expect([a.factualRows, b.factualRows]).toEqual([rows, factual]);
+      expect(b.logits.length).toBe(a.logits.length);
+      expect(b.embedding.length).toBe(a.embedding.length);
+      b.logits.forEach((v, j) => expect(Math.abs(v - a.logits[j])).toBeLessThanOrEqual(1e-5));
+      for (const key of ['twinA', 'twinB', 'exemplarDot'] as const) {
+        const w = a[key]!.length / rows;
+        expect(b[key]!.length).toBe(factual * w);
+        b[key]!.forEach((v, j) => expect(Math.abs(v - a[key]![j])).toBeLessThanOrEqual(1e-5));
+      }
+    }
+    await full.release();
+    await split.release();
   });
 });
 

@@ -1,10 +1,10 @@
 import {
-  ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, batchInput, counterfactualIndex, crossMistake, scoreRow, type InputRow, type Prediction,
+  ONNX_EXEMPLAR_DOT, ONNX_OUTPUTS, batchInput, counterfactualIndex, crossMistake, graphFeeds, scoreRow, type InputRow, type Prediction,
 } from '#shared';
 import type { LoadedBundle } from './bundle/loader.js';
 import { invalid, type Issue } from './errors.js';
 import { requireFinite } from './finite.js';
-import { ort } from './ort-session.js';
+import { ortTensor } from './ort-session.js';
 
 /**
  * The raw vectors of a batch, checked against the model's input spec: length `input.dim` and, for images, values
@@ -36,7 +36,8 @@ export interface BatchPrediction {
 /**
  * One `session.run` for the whole batch; each row scored by the shared `scoreRow` (the trainer's own code). Where the
  * bundle declares a shortcut intervention, the run holds [x; x′]: the N inputs, then their V counterfactuals each
- * (V = 1, or categories − 1 ≤ 15: at most N·16 rows), so counterfactual_change and flip are the model's own answer.
+ * (V = 1, or categories − 1 ≤ 15: at most N·16 rows), so counterfactual_change and flip are the model's own answer;
+ * graphs that read `factual_rows` run the twins and exemplar_dot on the N inputs only.
  * With `labels` (/v1/evaluate), memorization of non-members is estimated for the labelled pair (x, y).
  * `membership: false` (the public demo) never looks inputs up among the training examples: every input is estimated.
  */
@@ -49,10 +50,11 @@ export async function predictVectors(
   const x = batchInput((i) => vectors[i], n, d, p, intervention);
   // Looked up only where the bundle has a membership index (sha256 only behind its prefilter), started before the run.
   const members = membership && bundle.members.size ? bundle.members.lookup(vectors) : null;
-  const out = await bundle.session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) });
+  const out = await bundle.session.run(graphFeeds(bundle.session.inputNames, ortTensor, x, rows, d, n));
   const memberScores = members ? await members : vectors.map(() => null);
+  // Row i of an output: widths from the dims, since the twins and exemplar_dot may cover the n inputs only.
   const rowsOf = (name: string) => {
-    const data = out[name].data as Float32Array, w = data.length / rows;
+    const t = out[name], data = t.data as Float32Array, w = t.dims[1];
     return (i: number) => data.subarray(i * w, (i + 1) * w);
   };
   const logits = rowsOf(ONNX_OUTPUTS.logits), embedding = rowsOf(ONNX_OUTPUTS.embedding);

@@ -5,8 +5,12 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import type { MakeTensor } from '#shared';
 
 export { ort };
+
+/** A tensor for `graphFeeds`. */
+export const ortTensor: MakeTensor<ort.Tensor> = (type, data, dims) => new ort.Tensor(type, data as Float32Array, dims);
 
 let queue: Promise<unknown> = Promise.resolve();
 

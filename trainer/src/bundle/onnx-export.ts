@@ -1,6 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS, type ExemplarTable } from '#shared';
+import { ONNX_EXEMPLAR_DOT, ONNX_FACTUAL_ROWS, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUTS, type ExemplarTable } from '#shared';
 import { assertMlpShapes } from '../model/forward.js';
 import type { BundleNetworks, MlpWeights } from '../model/weights.js';
 
@@ -13,6 +13,9 @@ export const ONNX_IR_VERSION = 8;
 /** Symbolic batch dimension of the input and every output. */
 export const ONNX_BATCH_DIM = 'N';
 
+/** Symbolic row count of the twins' outputs and `exemplar_dot` in a graph that reads `factual_rows`. */
+export const ONNX_FACTUAL_DIM = 'F';
+
 export interface OnnxExportOptions {
   producerVersion?: string;
   docString?: string;
@@ -21,6 +24,12 @@ export interface OnnxExportOptions {
    * `exemplar_dot` = embedding · Eᵀ, so the nearest-exemplar search runs in the same `session.run` (ONNX_EXEMPLAR_DOT).
    */
   exemplars?: Pick<ExemplarTable, 'count' | 'dim' | 'embeddings'>;
+  /**
+   * The bundle declares an intervention: the graph reads `factual_rows` (ONNX_FACTUAL_ROWS) and runs the twins and
+   * `exemplar_dot` on the first that many rows of `x` only, so a batch's counterfactual rows cost the served network
+   * alone (at 392→390→390, ~0.3 M of the ~1.3 M multiply-adds a factual row costs with 1,024 exemplars).
+   */
+  counterfactualRows?: boolean;
 }
 
 /** Float32 values as little-endian bytes (TensorProto.raw_data is always little-endian). */
@@ -31,13 +40,13 @@ function float32LE(values: Float32Array): Uint8Array {
   return out;
 }
 
-function floatTensorInfo(name: string, cols: number): OnnxTypes.IValueInfoProto {
+function floatTensorInfo(name: string, cols: number, rows = ONNX_BATCH_DIM): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: [{ dimParam: ONNX_BATCH_DIM }, { dimValue: cols }] },
+        shape: { dim: [{ dimParam: rows }, { dimValue: cols }] },
       },
     },
   };
@@ -86,7 +95,8 @@ function appendMlp(parts: GraphParts, net: MlpWeights, prefix: string, input: st
  * Builds the bundle's single ONNX graph (opset 13): input `x` float32 [N, D]; outputs `logits` [N, K] (served model),
  * `embedding` [N, E] (served model's last hidden activation, Identity(x) for a linear model), `twin_a` and `twin_b`
  * [N, K] (the XRM twins' logits). All three networks read the same `x`. Weights are stored as little-endian float32
- * raw_data initializers named `served_*`, `twin_a_*`, `twin_b_*`; with `opts.exemplars`, a fifth output `exemplar_dot`.
+ * raw_data initializers named `served_*`, `twin_a_*`, `twin_b_*`; with `opts.exemplars`, a fifth output `exemplar_dot`;
+ * with `opts.counterfactualRows`, a second input `factual_rows` and the twins and `exemplar_dot` on those rows only.
  * Throws an Error when a network's layers don't match its architecture, or when the twins' input dim or class count
  * differs from the served model's.
  * @returns the serialized ModelProto.
@@ -102,9 +112,22 @@ export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions =
   }
 
   const parts: GraphParts = { nodes: [], initializers: [] };
+  const split = opts.counterfactualRows === true;
+  // With counterfactual rows, the first `factual_rows` rows of a value: Slice(v, [0], factual_rows, axes [0]).
+  const factual = (v: string): string => {
+    if (!split) return v;
+    parts.nodes.push({ name: `${v}_factual_slice`, opType: 'Slice', domain: '', input: [v, 'factual_starts', ONNX_FACTUAL_ROWS, 'factual_axes'], output: [`${v}_factual`] });
+    return `${v}_factual`;
+  };
+  if (split) {
+    for (const name of ['factual_starts', 'factual_axes'])
+      parts.initializers.push({ name, dataType: onnx.TensorProto.DataType.INT64, dims: [1], int64Data: [0] });
+  }
   appendMlp(parts, nets.served, 'served_', ONNX_INPUT, ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding);
-  appendMlp(parts, nets.twinA, 'twin_a_', ONNX_INPUT, ONNX_OUTPUTS.twinA);
-  appendMlp(parts, nets.twinB, 'twin_b_', ONNX_INPUT, ONNX_OUTPUTS.twinB);
+  const twinInput = factual(ONNX_INPUT);
+  appendMlp(parts, nets.twinA, 'twin_a_', twinInput, ONNX_OUTPUTS.twinA);
+  appendMlp(parts, nets.twinB, 'twin_b_', twinInput, ONNX_OUTPUTS.twinB);
+  const F = split ? ONNX_FACTUAL_DIM : ONNX_BATCH_DIM;
   const ex = opts.exemplars && opts.exemplars.count > 0 ? opts.exemplars : null;
   if (ex) {
     if (ex.dim !== E) throw new Error(`exemplars have dim ${ex.dim}, the served model's embedding is ${E}`);
@@ -113,7 +136,7 @@ export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions =
     const t = new Float32Array(ex.count * E);
     for (let i = 0; i < ex.count; i++) for (let j = 0; j < E; j++) t[j * ex.count + i] = ex.embeddings[i * E + j];
     parts.initializers.push({ name: 'exemplars_t', dataType: onnx.TensorProto.DataType.FLOAT, dims: [E, ex.count], rawData: float32LE(t) });
-    parts.nodes.push({ name: 'exemplar_matmul', opType: 'MatMul', domain: '', input: [ONNX_OUTPUTS.embedding, 'exemplars_t'], output: [ONNX_EXEMPLAR_DOT] });
+    parts.nodes.push({ name: 'exemplar_matmul', opType: 'MatMul', domain: '', input: [factual(ONNX_OUTPUTS.embedding), 'exemplars_t'], output: [ONNX_EXEMPLAR_DOT] });
   }
 
   const model = onnx.ModelProto.create({
@@ -126,13 +149,16 @@ export function exportBundleOnnx(nets: BundleNetworks, opts: OnnxExportOptions =
       name: 'mat_edge_bundle',
       node: parts.nodes,
       initializer: parts.initializers,
-      input: [floatTensorInfo(ONNX_INPUT, D)],
+      input: [
+        floatTensorInfo(ONNX_INPUT, D),
+        ...(split ? [{ name: ONNX_FACTUAL_ROWS, type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimValue: 1 }] } } } }] : []),
+      ],
       output: [
         floatTensorInfo(ONNX_OUTPUTS.logits, K),
         floatTensorInfo(ONNX_OUTPUTS.embedding, E),
-        floatTensorInfo(ONNX_OUTPUTS.twinA, K),
-        floatTensorInfo(ONNX_OUTPUTS.twinB, K),
-        ...(ex ? [floatTensorInfo(ONNX_EXEMPLAR_DOT, ex.count)] : []),
+        floatTensorInfo(ONNX_OUTPUTS.twinA, K, F),
+        floatTensorInfo(ONNX_OUTPUTS.twinB, K, F),
+        ...(ex ? [floatTensorInfo(ONNX_EXEMPLAR_DOT, ex.count, F)] : []),
       ],
     },
   });

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  BUNDLE_FILES, BundleRefused, ONNX_INPUT, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
+  BUNDLE_FILES, BundleRefused, graphFeeds, verifyBundle, verifyGraph, type BundleGraph, type ExemplarTable, type Manifest,
   type MembershipIndex, type MemorizationIndex, type Samples,
 } from '#shared';
-import { createOrtSession, ort } from '../model/ort-node.js';
+import { createOrtSession, ortTensor, type ort } from '../model/ort-node.js';
 
 /** A bundle folder that must not be used; `file` is the bundle file at fault, the message says why. */
 export class BundleReadError extends Error {
@@ -40,7 +40,7 @@ export interface ReadOptions {
 const asGraph = (session: ort.InferenceSession): BundleGraph => ({
   inputNames: session.inputNames,
   outputNames: session.outputNames,
-  run: (x, rows, dim) => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }),
+  run: (x, rows, dim) => session.run(graphFeeds(session.inputNames, ortTensor, x, rows, dim)),
   release: () => session.release(),
 });
 

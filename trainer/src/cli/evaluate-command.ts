@@ -92,7 +92,7 @@ export async function evaluateBundle(dir: string, o: EvaluateOptions = {}): Prom
         ? await bundle.membership.lookup(Array.from({ length: rows }, (_, j) => b.raw.subarray(j * D, (j + 1) * D)))
         : null;
       const total = rows * (1 + V);
-      const E = out.embedding.length / total, C = out.exemplarDot ? out.exemplarDot.length / total : 0;
+      const E = out.embedding.length / total, C = out.exemplarDot ? out.exemplarDot.length / out.factualRows : 0;
       const logitsRow = (r: number) => out.logits.subarray(r * K, (r + 1) * K);
       for (let j = 0; j < rows; j++) {
         const i = b.start + j, y = b.y[j];

@@ -1,6 +1,6 @@
 import { batchInput, type Manifest, type PreparedIntervention } from '#shared';
 import type { BundleTable } from '../data/bundle-table.js';
-import { runAll, type BundleOutputs, type ort } from '../model/ort-node.js';
+import { runAll, type GraphRun, type ort } from '../model/ort-node.js';
 
 /** One batch of inputs ready for the graph: its raw rows, labels, groups, ids and the graph's input. */
 export interface PreparedBatch {
@@ -20,7 +20,7 @@ export interface PreparedBatch {
 
 /** A batch with the graph's outputs for every row of `x`. */
 export interface InferredBatch extends PreparedBatch {
-  out: BundleOutputs;
+  out: GraphRun;
 }
 
 /**
@@ -37,7 +37,7 @@ export function prepareBatch(manifest: Manifest, iv: PreparedIntervention | null
 /** Runs a prepared batch through the bundle graph (one `session.run`). */
 export async function inferBatch(session: ort.InferenceSession, b: PreparedBatch): Promise<InferredBatch> {
   const D = b.raw.length / b.rows;
-  return { ...b, out: await runAll(session, b.x, b.x.length / D, D) };
+  return { ...b, out: await runAll(session, b.x, b.x.length / D, D, b.rows) };
 }
 
 /** The arrays of a batch, for a transfer list: each buffer once, views into a larger buffer copied out first. */

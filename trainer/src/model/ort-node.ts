@@ -7,9 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
-import { ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
+import { ONNX_EXEMPLAR_DOT, ONNX_OUTPUTS, graphFeeds, type MakeTensor } from '#shared';
 
 export { ort };
+
+/** A tensor for `graphFeeds`. */
+export const ortTensor: MakeTensor<ort.Tensor> = (type, data, dims) => new ort.Tensor(type, data as Float32Array, dims);
 
 let configured = false;
 
@@ -33,26 +36,38 @@ export interface BundleOutputs {
   embedding: Float32Array;
   twinA: Float32Array;
   twinB: Float32Array;
-  /** [n × exemplars] `exemplar_dot`, where the graph has that output (bundles since 2026-12-01). */
+  /** [factual × exemplars] `exemplar_dot`, where the graph has that output (bundles since 2026-12-01). */
   exemplarDot?: Float32Array;
 }
 
-/** One `session.run` of the bundle graph on x [n × d] (row-major); every output as a row-major Float32Array. */
-export async function runAll(session: ort.InferenceSession, x: Float32Array, n: number, d: number): Promise<BundleOutputs> {
+/** One run's outputs. */
+export interface GraphRun extends BundleOutputs {
+  /** Rows of the twins' outputs and `exemplar_dot`: `factual` where the graph reads `factual_rows`, else n. */
+  factualRows: number;
+}
+
+/**
+ * One `session.run` of the bundle graph on x [n × d] (row-major), of which the first `factual` rows are inputs and the
+ * rest their counterfactuals; every output as a row-major Float32Array. The twins' outputs and `exemplar_dot` have
+ * `factualRows` rows: `factual` where the graph reads `factual_rows` (ONNX_FACTUAL_ROWS), n otherwise.
+ */
+export async function runAll(session: ort.InferenceSession, x: Float32Array, n: number, d: number, factual = n): Promise<GraphRun> {
   if (x.length !== n * d) throw new RangeError(`x has ${x.length} values, expected ${n}×${d} = ${n * d}`);
-  const results = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [n, d]) });
-  const get = (name: string): Float32Array => {
+  const results = await session.run(graphFeeds(session.inputNames, ortTensor, x, n, d, factual));
+  const factualRows = results[ONNX_OUTPUTS.twinA]?.dims[0] === factual ? factual : n;
+  const get = (name: string, rows: number): Float32Array => {
     const t = results[name];
     if (t === undefined) throw new Error(`model has no output '${name}'`);
     if (t.type !== 'float32') throw new Error(`output '${name}' is ${t.type}, expected float32`);
-    if (t.dims.length !== 2 || t.dims[0] !== n) throw new Error(`output '${name}' has dims [${t.dims.join(', ')}], expected [${n}, *]`);
+    if (t.dims.length !== 2 || t.dims[0] !== rows) throw new Error(`output '${name}' has dims [${t.dims.join(', ')}], expected [${rows}, *]`);
     return t.data as Float32Array;
   };
   return {
-    logits: get(ONNX_OUTPUTS.logits),
-    embedding: get(ONNX_OUTPUTS.embedding),
-    twinA: get(ONNX_OUTPUTS.twinA),
-    twinB: get(ONNX_OUTPUTS.twinB),
-    ...(results[ONNX_EXEMPLAR_DOT] ? { exemplarDot: get(ONNX_EXEMPLAR_DOT) } : {}),
+    logits: get(ONNX_OUTPUTS.logits, n),
+    embedding: get(ONNX_OUTPUTS.embedding, n),
+    twinA: get(ONNX_OUTPUTS.twinA, factualRows),
+    twinB: get(ONNX_OUTPUTS.twinB, factualRows),
+    ...(results[ONNX_EXEMPLAR_DOT] ? { exemplarDot: get(ONNX_EXEMPLAR_DOT, factualRows) } : {}),
+    factualRows,
   };
 }

@@ -102,7 +102,7 @@ export async function assembleBundle(o: AssembleOptions): Promise<{ contents: Om
         ...(data.intervention ? { intervention: data.intervention.spec } : {}),
         publish: o.publish,
       },
-      model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}`, exemplars: tables.exemplars }),
+      model: exportBundleOnnx(nets, { docString: `mat-edge ${o.name} on ${data.name}`, exemplars: tables.exemplars, counterfactualRows: intervention !== null }),
       memorization: index,
       samples: o.samples,
     },

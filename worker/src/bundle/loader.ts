@@ -1,7 +1,7 @@
 import {
-  BundleRefused, ONNX_INPUT, sha256Hex, verifyBundle, type BundleGraph, type Manifest, type MembershipIndex, type Samples, type ServingTables,
+  BundleRefused, graphFeeds, sha256Hex, verifyBundle, type BundleGraph, type Manifest, type MembershipIndex, type Samples, type ServingTables,
 } from '#shared';
-import { createSession, ort } from '../ort-session.js';
+import { createSession, ortTensor, type ort } from '../ort-session.js';
 import type { BundleSource } from './source.js';
 
 export { BundleRefused };
@@ -52,7 +52,7 @@ function asGraph(session: ServedSession): BundleGraph & { session: ServedSession
     session,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    run: (x, rows, dim) => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }),
+    run: (x, rows, dim) => session.run(graphFeeds(session.inputNames, ortTensor, x, rows, dim)),
     release: () => session.release(),
   };
 }
