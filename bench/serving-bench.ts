@@ -4,14 +4,18 @@
  *   - worker:   the deploy build straight in workerd through Miniflare (no wrangler dev proxy), POST /v1/predict with
  *               every score; GET /healthz is its bare route, the floor of a request;
  *   - ort-web:  node:http + onnxruntime-web (wasm, one thread, as in workerd), logits only (bench/serving-peer.ts),
- *               on the bundle's networks as the plain four-output graph (no exemplar_dot);
+ *               on the bundle's networks as the plain four-output graph (no exemplar_dot), N rows: issue 9's peer;
+ *   - ort-web, our graph: the same engine on the bundle's own model.onnx and the rows the worker feeds it (the
+ *               counterfactuals, factual_rows, exemplar_dot), no scores: the gap to it is the worker's own overhead;
  *   - ort-node: node:http + onnxruntime-node (CPU, one intra-op thread), when --ort-node PATH / ORT_NODE_PATH
  *               names the package folder; skipped with a message otherwise.
  * Batch 1, 32 and 256 at 1 and 8 connections; inputs/s medians over --repeats timed windows, ratios to the peers.
  * Before the load rows, a profile in this process of one batch-256 request through the shared hot path, phase by
  * phase, and of a bundle load (integrity checks, decoding, ORT init) — the same shared code the worker runs.
  *
- * The bundle has the trained sizes (392→390→390→2, 1024 exemplars, each a member), made by the fixture builder.
+ * The bundle has the trained sizes (392→390→390→2, 1024 exemplars, each a member), made by the fixture builder. By
+ * default it declares Colored MNIST's colour swap, as trained bundles do (`--intervention probe`: the probe of bundles
+ * written before declared interventions, N rows per run).
  *
  *   npm run bench:serving -- --ort-node /tmp/ortnode/node_modules/onnxruntime-node --seconds 3 --out artifacts/bench-serving.json
  */
@@ -39,6 +43,8 @@ const { values: args } = parseArgs({
     'exemplar-dot': { type: 'string', default: 'on' },
     /** off: an empty membership index, so that no input is hashed (what hashing costs inside workerd). */
     members: { type: 'string', default: 'on' },
+    /** declared: the colour swap run on [x; x′] (trained bundles since 2026-12-01); probe: the older probe bundles. */
+    intervention: { type: 'string', default: 'declared' },
     out: { type: 'string', default: 'artifacts/bench-serving.json' },
     batches: { type: 'string', default: '1,32,256' },
     connections: { type: 'string', default: '1,8' },
@@ -52,9 +58,10 @@ const median = (xs: number[]) => quantiles(xs, [0.5])[0];
 interface Target { name: string; url: string; path: string; headers: Record<string, string>; stop(): Promise<void> }
 
 /** A peer process (bench/serving-peer.ts) on an ephemeral port. */
-async function startPeer(engine: 'web' | 'node', model: string, ortNode?: string): Promise<Target> {
+async function startPeer(engine: 'web' | 'node', graph: { model: string } | { bundle: string }, ortNode?: string, name?: string): Promise<Target> {
   const tsx = path.resolve('node_modules/.bin/tsx');
-  const child: ChildProcess = spawn(tsx, ['bench/serving-peer.ts', '--engine', engine, '--model', model, ...(ortNode ? ['--ort-node', ortNode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const source = 'model' in graph ? ['--model', graph.model] : ['--bundle', graph.bundle];
+  const child: ChildProcess = spawn(tsx, ['bench/serving-peer.ts', '--engine', engine, ...source, ...(ortNode ? ['--ort-node', ortNode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -65,7 +72,7 @@ async function startPeer(engine: 'web' | 'node', model: string, ortNode?: string
     child.on('exit', (code) => reject(new Error(`peer ${engine} exited with ${code}`)));
   });
   return {
-    name: `node:http + onnxruntime-${engine}`, url: `http://127.0.0.1:${port}`, path: '/', headers: { 'Content-Type': 'application/json' },
+    name: name ?? `node:http + onnxruntime-${engine}`, url: `http://127.0.0.1:${port}`, path: '/', headers: { 'Content-Type': 'application/json' },
     stop: async () => {
       child.kill();
     },
@@ -108,11 +115,15 @@ async function timedPost(url: string, headers: Record<string, string>, body: str
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mat-edge-serving-'));
   const stops: (() => Promise<void>)[] = [];
+  const declared = args.intervention !== 'probe';
   const report: Record<string, unknown> = {
-    seconds: SECONDS, repeats: REPEATS, exemplarDot: args['exemplar-dot'] !== 'off', members: args.members !== 'off', bundle: '392→390→390→2 (MLP, served + two twins), 1024 exemplars and members',
+    seconds: SECONDS, repeats: REPEATS, exemplarDot: args['exemplar-dot'] !== 'off', members: args.members !== 'off',
+    bundle: `392→390→390→2 (MLP, served + two twins), 1024 exemplars and members, ${declared ? 'colour swap declared (2 rows per input through the served network, twins and exemplar_dot on the input)' : 'probe (1 row per input)'}`,
   };
   try {
-    const fixture = await makeFixtureBundle(path.join(dir, ID), { id: ID, hidden: [390, 390], train: 1024, exemplarDot: args['exemplar-dot'] !== 'off', members: args.members !== 'off' });
+    const fixture = await makeFixtureBundle(path.join(dir, ID), {
+      id: ID, hidden: [390, 390], train: 1024, exemplarDot: args['exemplar-dot'] !== 'off', members: args.members !== 'off', declareColourSwap: declared,
+    });
     const inputs = fixture.test.map((t) => t.input);
     const batch = (n: number) => Array.from({ length: n }, (_, i) => inputs[i % inputs.length]);
     const bodies = new Map(BATCHES.map((n) => [n, JSON.stringify({ inputs: batch(n) })]));
@@ -151,12 +162,18 @@ async function main(): Promise<void> {
     // on the model, the floor our per-input overhead is measured against.
     const peerModel = path.join(dir, 'peer-model.onnx');
     await writeFile(peerModel, exportBundleOnnx(fixture.networks));
-    const targets: Target[] = [worker, await startPeer('web', peerModel)];
-    stops.push(targets[1].stop);
+    const web = await startPeer('web', { model: peerModel });
+    stops.push(web.stop);
+    // The same engine on our own graph and rows, without the scores.
+    const ours = await startPeer('web', { bundle: path.join(dir, ID) }, undefined, 'node:http + onnxruntime-web, our graph');
+    stops.push(ours.stop);
+    const targets: Target[] = [worker, web, ours];
     const ortNode = args['ort-node'];
+    let node: Target | undefined;
     if (ortNode && existsSync(ortNode)) {
-      targets.push(await startPeer('node', peerModel, path.resolve(ortNode)));
-      stops.push(targets[2].stop);
+      node = await startPeer('node', { model: peerModel }, path.resolve(ortNode));
+      stops.push(node.stop);
+      targets.push(node);
     } else console.log(`onnxruntime-node peer skipped: ${ortNode ? `${ortNode} does not exist` : 'no --ort-node PATH / ORT_NODE_PATH'} (install: mkdir -p /tmp/ortnode && cd /tmp/ortnode && npm init -y && ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0)`);
 
     const rows: Row[] = [];
@@ -171,21 +188,22 @@ async function main(): Promise<void> {
 
     const find = (target: string, route: string, n: number, c: number) => rows.find((r) => r.target === target && r.route === route && r.batch === n && r.connections === c);
     const ratios = BATCHES.flatMap((n) => CONNECTIONS.map((c) => {
-      const ours = find(worker.name, '/v1/predict', n, c)!;
-      const web = find(targets[1].name, '/', n, c)!;
-      const node = targets[2] ? find(targets[2].name, '/', n, c) : undefined;
+      const w = find(worker.name, '/v1/predict', n, c)!;
+      const p = find(web.name, '/', n, c)!, g = find(ours.name, '/', n, c)!;
+      const o = node ? find(node.name, '/', n, c) : undefined;
       const bare = find(worker.name, '/healthz', 1, c)!;
       return {
-        batch: n, connections: c, 'worker inputs/s': Math.round(ours.inputsPerS), 'ort-web inputs/s': Math.round(web.inputsPerS),
-        'vs ort-web': +(ours.inputsPerS / web.inputsPerS).toFixed(2),
-        'ort-node inputs/s': node ? Math.round(node.inputsPerS) : null, 'vs ort-node': node ? +(ours.inputsPerS / node.inputsPerS).toFixed(3) : null,
-        'vs bare route (req/s)': n === 1 ? +(ours.reqPerS / bare.reqPerS).toFixed(2) : null,
+        batch: n, connections: c, 'worker inputs/s': Math.round(w.inputsPerS), 'ort-web inputs/s': Math.round(p.inputsPerS),
+        'vs ort-web': +(w.inputsPerS / p.inputsPerS).toFixed(2),
+        'ort-web our graph inputs/s': Math.round(g.inputsPerS), 'vs ort-web our graph': +(w.inputsPerS / g.inputsPerS).toFixed(2),
+        'ort-node inputs/s': o ? Math.round(o.inputsPerS) : null, 'vs ort-node': o ? +(w.inputsPerS / o.inputsPerS).toFixed(3) : null,
+        'vs bare route (req/s)': n === 1 ? +(w.reqPerS / bare.reqPerS).toFixed(2) : null,
       };
     }));
     report.ratios = ratios;
     console.log(`\nload rows (autocannon, ${REPEATS} × ${SECONDS} s windows, median):`);
     console.table(rows.map((r) => ({ target: r.target, route: r.route, batch: r.batch, conns: r.connections, 'req/s': Math.round(r.reqPerS), 'inputs/s': Math.round(r.inputsPerS), 'p50 ms': r.p50Ms, errors: r.errors })));
-    console.log('ratios (targets: batch 32 and 256 ≥ 0.8× ort-web; batch 1 ≥ 0.9× bare route):');
+    console.log('ratios (targets: batch 32 and 256 ≥ 0.8× ort-web; batch 1 ≥ 0.9× bare route; "our graph": the same session.run without the scores):');
     console.table(ratios);
     if (rows.some((r) => r.errors > 0)) throw new Error('some benchmark requests failed');
     await mkdir(path.dirname(path.resolve(args.out!)), { recursive: true });

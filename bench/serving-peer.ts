@@ -1,10 +1,15 @@
 /**
- * A peer for bench/serving-bench.ts: a plain `node:http` server running the bundle's model.onnx with no scores, the
- * floor our worker is compared with. POST / with {"inputs": number[][]} → {"logits": number[][]}: JSON in, one
- * `session.run`, JSON out. Runs in its own process so that it never shares an event loop with the load generator.
+ * A peer for bench/serving-bench.ts: a plain `node:http` server running an ONNX graph with no scores, the floor our
+ * worker is compared with. POST / with {"inputs": number[][]} → {"logits": number[][]}: JSON in, one `session.run`,
+ * JSON out. Runs in its own process so that it never shares an event loop with the load generator.
  *
- *   tsx bench/serving-peer.ts --engine web  --model bundle/model.onnx
- *   tsx bench/serving-peer.ts --engine node --model bundle/model.onnx --ort-node /tmp/ortnode/node_modules/onnxruntime-node
+ *   tsx bench/serving-peer.ts --engine web  --model peer-model.onnx
+ *   tsx bench/serving-peer.ts --engine node --model peer-model.onnx --ort-node /tmp/ortnode/node_modules/onnxruntime-node
+ *   tsx bench/serving-peer.ts --engine web  --bundle DIR
+ *
+ * With --bundle, the bundle's own model.onnx on the rows the worker feeds it: the inputs, their counterfactuals where
+ * the manifest declares an intervention (shared `batchInput`) and `factual_rows` where the graph reads it — the same
+ * `session.run` as the worker's, so the gap to the worker is what the worker does around it.
  *
  * Prints `listening <port>` once the session is ready.
  */
@@ -12,15 +17,16 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import { ONNX_INPUT, ONNX_OUTPUTS } from '#shared';
+import path from 'node:path';
+import { BUNDLE_FILES, Manifest, ONNX_OUTPUTS, batchInput, graphFeeds, prepareIntervention, type MakeTensor } from '#shared';
 import { createOrtSession, ort } from '../trainer/src/model/ort-node.js';
 
 const { values: args } = parseArgs({
-  options: { engine: { type: 'string' }, model: { type: 'string' }, 'ort-node': { type: 'string' } },
+  options: { engine: { type: 'string' }, model: { type: 'string' }, bundle: { type: 'string' }, 'ort-node': { type: 'string' } },
 });
 
-interface Session { run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>> }
-type Tensor = new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
+interface Session { readonly inputNames: readonly string[]; run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown }>> }
+type Tensor = new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => unknown;
 
 /** onnxruntime-web exactly as the trainer's parity oracle runs it (one thread, as in workerd), or onnxruntime-node. */
 async function engine(model: Uint8Array): Promise<{ Tensor: Tensor; session: Session }> {
@@ -33,7 +39,11 @@ async function engine(model: Uint8Array): Promise<{ Tensor: Tensor; session: Ses
   throw new Error('--engine web|node');
 }
 
-const { Tensor, session } = await engine(new Uint8Array(await readFile(args.model!)));
+const manifest = args.bundle ? Manifest.parse(JSON.parse(await readFile(path.join(args.bundle, BUNDLE_FILES.manifest), 'utf8'))) : null;
+const { Tensor, session } = await engine(new Uint8Array(await readFile(args.bundle ? path.join(args.bundle, BUNDLE_FILES.model) : args.model!)));
+const intervention = manifest?.intervention ? prepareIntervention(manifest.intervention, manifest.input.dim) : null;
+const V = intervention?.alternatives ?? 0;
+const tensor: MakeTensor<unknown> = (type, data, dims) => new Tensor(type, data, dims);
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -42,10 +52,14 @@ const server = createServer((req, res) => {
     try {
       const { inputs } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { inputs: number[][] };
       const n = inputs.length, d = inputs[0].length;
-      const x = new Float32Array(n * d);
-      inputs.forEach((v, i) => x.set(v, i * d));
-      const out = await session.run({ [ONNX_INPUT]: new Tensor('float32', x, [n, d]) });
-      const logits = out[ONNX_OUTPUTS.logits].data as Float32Array, k = logits.length / n;
+      let x: Float32Array;
+      if (manifest) x = batchInput((i) => inputs[i], n, d, manifest.input.preprocessing, intervention);
+      else {
+        x = new Float32Array(n * d);
+        inputs.forEach((v, i) => x.set(v, i * d));
+      }
+      const out = await session.run(graphFeeds(session.inputNames, tensor, x, n * (1 + V), d, n));
+      const logits = out[ONNX_OUTPUTS.logits].data as Float32Array, k = logits.length / (n * (1 + V));
       const body = JSON.stringify({ logits: Array.from({ length: n }, (_, i) => Array.from(logits.subarray(i * k, (i + 1) * k))) });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
     } catch (e) {

@@ -5,12 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, PredictRequest, applyIntervention, base64ToBytes, counterfactualIndex, bundleTables, neighbourMemorization,
-  parsePredictRequest, preprocess, quantiles, scoreRow, sha256Hex, verifyBundle, type BundleGraph,
+  MembershipIndex, ONNX_EXEMPLAR_DOT, ONNX_FACTUAL_ROWS, ONNX_OUTPUTS, PredictRequest, base64ToBytes, batchInput, counterfactualIndex, bundleTables,
+  graphFeeds, neighbourMemorization, parsePredictRequest, quantiles, scoreRow, sha256Hex, verifyBundle, type BundleGraph,
 } from '#shared';
 import { requireFinite } from '../worker/src/finite.js';
 import { readBundle } from '../trainer/src/bundle/read.js';
-import { createOrtSession, ort } from '../trainer/src/model/ort-node.js';
+import { createOrtSession, ortTensor } from '../trainer/src/model/ort-node.js';
 
 const RUNS = 7;
 
@@ -44,21 +44,17 @@ export async function profilePredict(dir: string, inputs: number[][]): Promise<P
     const vectors = valid.value.data!.inputs as number[][];
     // As the worker builds it: the inputs, then each input's V counterfactuals where the bundle declares an intervention.
     const iv = tables.intervention, V = iv?.alternatives ?? 0, rows = n * (1 + V);
-    const x = new Float32Array(rows * d);
-    add('preprocess', (await timed(() => vectors.forEach((v, i) => preprocess(v, manifest.input.preprocessing, x.subarray(i * d, (i + 1) * d))))).ms);
-    if (iv) {
-      add(`intervention (${V} counterfactual row(s) per input)`, (await timed(() => vectors.forEach((v, i) => applyIntervention(iv, v).forEach((cf, a) => {
-        const at = counterfactualIndex(n, V, i, a);
-        preprocess(cf, manifest.input.preprocessing, x.subarray(at * d, (at + 1) * d));
-      })))).ms);
-    }
+    const built = await timed(() => batchInput((i) => vectors[i], n, d, manifest.input.preprocessing, iv));
+    add(iv ? `preprocess + intervention (batchInput, ${V} counterfactual row(s) per input)` : 'preprocess (batchInput)', built.ms);
+    const x = built.value;
     const hashed = await timed(() => hashEveryRow.lookup(vectors));
     add('membership, sha256 per row (bundles without a prefilter)', hashed.ms);
     if (prefiltered) add('membership behind the prefilter (served)', (await timed(() => prefiltered.lookup(vectors))).ms);
-    const run = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, d]) }));
-    add(`session.run (${run.value[ONNX_EXEMPLAR_DOT] ? 'with' : 'without'} exemplar_dot)`, run.ms);
+    const run = await timed(() => session.run(graphFeeds(session.inputNames, ortTensor, x, rows, d, n)));
+    const twinsOn = session.inputNames.includes(ONNX_FACTUAL_ROWS) ? 'twins on inputs only' : 'twins on every row';
+    add(`session.run (${rows / n} row(s) per input, ${run.value[ONNX_EXEMPLAR_DOT] ? 'with' : 'without'} exemplar_dot, ${twinsOn})`, run.ms);
     const rowsOf = (name: string) => {
-      const data = run.value[name].data as Float32Array, w = data.length / rows;
+      const t = run.value[name], data = t.data as Float32Array, w = t.dims[1];
       return (i: number) => data.subarray(i * w, (i + 1) * w);
     };
     const [logits, embedding, twinA, twinB] = [ONNX_OUTPUTS.logits, ONNX_OUTPUTS.embedding, ONNX_OUTPUTS.twinA, ONNX_OUTPUTS.twinB].map(rowsOf);
@@ -106,7 +102,7 @@ export async function profileBundleLoad(dir: string): Promise<{ phase: string; m
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         run: async (x, rows, dim) => {
-          const r = await timed(() => session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, [rows, dim]) }));
+          const r = await timed(() => session.run(graphFeeds(session.inputNames, ortTensor, x, rows, dim)));
           graphMs += r.ms;
           return r.value;
         },

@@ -87,8 +87,8 @@ export interface RowOptions {
 export interface RowEstimates {
   probabilities: number[];
   label: number;
-  /** The nearest exemplars (what `explain` shows) and their own estimate (the `nearest` estimator). */
-  neighbours: { score: number; neighbours: Neighbour[] };
+  /** The nearest exemplars (what `explain` shows) and their own estimate (the `nearest` estimator); null without `explain`, where the estimator does not need them. */
+  neighbours: { score: number; neighbours: Neighbour[] } | null;
   /** Memorization of a new, unlabelled input by the bundle's label-free estimator (`scores.neighbours.estimator`). */
   memorization: number;
   /** Memorization given the true label (label-aware estimate); null where no label was given. */
@@ -106,11 +106,12 @@ export function rowEstimates(
   tables: ServingTables,
   label?: number,
   slices: Pick<ScoreCalibration, 'relianceBucketEdges' | 'sliceAccuracy'> | null = null,
+  explain = true,
 ): RowEstimates {
   const probabilities = softmax(out.logits);
   const predicted = argmax(probabilities);
   const { k, temperature } = neighbourSettings;
-  const free = labelFreeMemorization(neighbourSettings, probabilities, out.embedding, tables.exemplars, tables.byLabel, out.exemplarDot);
+  const free = labelFreeMemorization(neighbourSettings, probabilities, out.embedding, tables.exemplars, tables.byLabel, out.exemplarDot, explain);
   return {
     probabilities,
     label: predicted,
@@ -145,7 +146,7 @@ export function servedMemorization(
 /** Everything the API says about one input, from the four model outputs and the bundle's calibration. */
 export function scoreRow(out: OutputRow, manifest: Manifest, tables: ServingTables, opts: RowOptions): Prediction {
   const sc = manifest.scores;
-  const e = rowEstimates(out, manifest.calibration, sc.neighbours, tables, opts.memberScore === null ? opts.label : undefined, sc);
+  const e = rowEstimates(out, manifest.calibration, sc.neighbours, tables, opts.memberScore === null ? opts.label : undefined, sc, opts.explain);
   const mem = servedMemorization(e, opts.memberScore, sc.quantiles);
   const sp = e.spurious;
   return {
@@ -158,7 +159,7 @@ export function scoreRow(out: OutputRow, manifest: Manifest, tables: ServingTabl
       estimator: mem.estimator,
       percentile: percentileFromQuantiles(mem.score, mem.quantiles, sc.quantileLevels),
       twin_disagreement: e.twinDisagreement,
-      ...(opts.explain ? { nearest: e.neighbours.neighbours.map(({ id, label: l, score, similarity }) => ({ id, label: l, score, similarity })) } : {}),
+      ...(opts.explain && e.neighbours ? { nearest: e.neighbours.neighbours.map(({ id, label: l, score, similarity }) => ({ id, label: l, score, similarity })) } : {}),
     },
     spurious: {
       ...sp,

@@ -223,15 +223,26 @@ export function expectedLabelNeighbours(
 ): number {
   let s = 0;
   for (let c = 0; c < probabilities.length; c++)
-    if (probabilities[c] > 0 && byLabel[c].count > 0) s += probabilities[c] * neighbourMemorization(embedding, byLabel[c], k, temperature, exemplarDot).score;
+    if (probabilities[c] > 0 && byLabel[c].count > 0) s += probabilities[c] * neighbourScore(byLabel[c], nearestExemplars(embedding, byLabel[c], k, exemplarDot), temperature);
   return s;
 }
+
+/** The nearest exemplars of any label and their own estimate. */
+type Nearest = { score: number; neighbours: Neighbour[] };
 
 /**
  * The label-free memorization estimate a bundle's `scores.neighbours` names (`nearest` where `estimator` is absent: a
  * bundle keeps the estimator its validation quantiles were measured with), with the nearest exemplars of any label
- * (what `explain` shows).
+ * (what `explain` shows; with `withNearest: false` left out, null, where the estimator does not need them).
  */
+export function labelFreeMemorization(
+  settings: ScoreCalibration['neighbours'], probabilities: ArrayLike<number>, embedding: ArrayLike<number>, exemplars: ExemplarTable,
+  byLabel: readonly ExemplarTable[], exemplarDot?: ArrayLike<number>, withNearest?: true,
+): { score: number; nearest: Nearest };
+export function labelFreeMemorization(
+  settings: ScoreCalibration['neighbours'], probabilities: ArrayLike<number>, embedding: ArrayLike<number>, exemplars: ExemplarTable,
+  byLabel: readonly ExemplarTable[], exemplarDot: ArrayLike<number> | undefined, withNearest: boolean,
+): { score: number; nearest: Nearest | null };
 export function labelFreeMemorization(
   settings: ScoreCalibration['neighbours'],
   probabilities: ArrayLike<number>,
@@ -239,9 +250,11 @@ export function labelFreeMemorization(
   exemplars: ExemplarTable,
   byLabel: readonly ExemplarTable[],
   exemplarDot?: ArrayLike<number>,
-): { score: number; nearest: { score: number; neighbours: Neighbour[] } } {
+  withNearest = true,
+): { score: number; nearest: Nearest | null } {
   const { k, temperature } = settings;
-  const nearest = neighbourMemorization(embedding, exemplars, k, temperature, exemplarDot);
-  const score = settings.estimator === 'expected_label' ? expectedLabelNeighbours(probabilities, embedding, byLabel, k, temperature, exemplarDot) : nearest.score;
+  const expected = settings.estimator === 'expected_label';
+  const nearest = withNearest || !expected ? neighbourMemorization(embedding, exemplars, k, temperature, exemplarDot) : null;
+  const score = expected ? expectedLabelNeighbours(probabilities, embedding, byLabel, k, temperature, exemplarDot) : nearest!.score;
   return { score, nearest };
 }
