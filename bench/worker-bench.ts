@@ -124,8 +124,11 @@ async function main(): Promise<void> {
     console.table(runs.map((r) => ({
       route: r.label, requests: r.requests, non2xx: r.non2xx, 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'mean ms': r.mean.toFixed(2), 'req/s': Math.round(r.rps),
     })));
-    const [health, predict] = runs;
-    report.ratio = { p50: predict.p50 / health.p50, p99: predict.p99 / health.p99 };
+    const [health, predict, health8, predict8] = runs;
+    report.ratio = { p50: predict.p50 / health.p50, p99: predict.p99 / health.p99, reqPerS: predict.rps / health.rps, reqPerS8: predict8.rps / health8.rps };
+    console.log(`single-input requests/s vs the bare route through wrangler dev's proxy (issue 9's target ≥ 0.9×): `
+      + `${(predict.rps / health.rps).toFixed(2)}× at 1 connection (${Math.round(predict.rps)} vs ${Math.round(health.rps)}), `
+      + `${(predict8.rps / health8.rps).toFixed(2)}× at 8 (${Math.round(predict8.rps)} vs ${Math.round(health8.rps)})`);
     console.log(`/v1/predict vs /healthz (sequential): median ${ms(predict.p50)} vs ${ms(health.p50)}, ratio ${(predict.p50 / health.p50).toFixed(2)}; `
       + `p99 ${ms(predict.p99)} vs ${ms(health.p99)}, ratio ${(predict.p99 / health.p99).toFixed(2)}`);
     if (runs.some((r) => r.non2xx > 0)) throw new Error('some benchmark requests failed');
