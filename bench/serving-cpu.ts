@@ -1,7 +1,7 @@
 /**
  * workerd CPU time per request, route by route, with sequential requests (`npx tsx bench/serving-cpu.ts`): the deploy
  * build in workerd through Miniflare (as bench/serving-bench.ts runs it), the same fixture bundle (392→390→390→2,
- * 1024 exemplars and members). On a machine shared with other jobs a request's wall time includes waiting for a core;
+ * 1024 exemplars and members, the colour swap declared unless `--intervention probe`). On a machine shared with other jobs a request's wall time includes waiting for a core;
  * the CPU time workerd spends on it does not, so this compares two builds where throughput rows cannot.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,12 +13,18 @@ import { makeFixtureBundle } from '../tests/fixtures/bundle/make-bundle.js';
 import { serveDirect } from '../scripts/reliability/fixture-worker.js';
 import { workerdCpuMs } from './workerd-cpu.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '400' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '400' }, out: { type: 'string' },
+    /** declared (default): the colour swap run on [x; x′] as trained bundles are; probe: the older probe bundles. */
+    intervention: { type: 'string', default: 'declared' },
+  },
+});
 const N = Number(args.requests), ID = 'bench-mat', KEY = `bench-${Math.random().toString(36).slice(2)}`;
 
 const dir = await mkdtemp(path.join(tmpdir(), 'mat-edge-serving-cpu-'));
 try {
-  const fixture = await makeFixtureBundle(path.join(dir, ID), { id: ID, hidden: [390, 390], train: 1024 });
+  const fixture = await makeFixtureBundle(path.join(dir, ID), { id: ID, hidden: [390, 390], train: 1024, declareColourSwap: args.intervention !== 'probe' });
   const inputs = fixture.test.map((t) => t.input);
   const body = (n: number) => JSON.stringify({ inputs: Array.from({ length: n }, (_, i) => inputs[i % inputs.length]) });
   const served = await serveDirect(dir, { MODELS: ID, ACTIVE_MODEL: ID, API_KEYS: KEY, BUNDLE_TTL_SECONDS: '3600' });
