@@ -1,6 +1,6 @@
 import {
-  exemplarsByLabel, l2Normalize, labelFreeMemorization, labelledMemorization, neighbourMemorization, softmax, type ExemplarTable, type Hparams,
-  type ScoreCalibration,
+  exemplarsByLabel, heldOutPosterior, l2Normalize, labelFreeMemorization, labelledMemorization, neighbourMemorization, softmax, type Calibration,
+  type ExemplarTable, type Hparams, type ScoreCalibration,
 } from '#shared';
 import type { TrainingProfile } from '../algorithms/types.js';
 import type { XrmResult } from '../algorithms/xrm-result.js';
@@ -35,6 +35,19 @@ export interface HalfModel {
   /** [n × E] penultimate activations (row-major). */
   embedding: Float32Array;
   E: number;
+  /** Temperature of p(·|x) fitted on the validation labels (NLL), which carry the training labels' noise. */
+  labelTemperature: number;
+}
+
+/** Temperature t minimising the NLL of softmax(logits / t) on `labels` (a 1.05-spaced grid over 0.5 … 30). */
+export function fitLabelTemperature(logits: Float32Array, labels: Int32Array, K: number): number {
+  let best = 1, bestNll = Infinity;
+  for (let t = 0.5; t <= 30; t *= 1.05) {
+    let nll = 0;
+    for (let i = 0; i < labels.length; i++) nll -= Math.log(Math.max(1e-12, softmax(logits.subarray(i * K, (i + 1) * K), t)[labels[i]]));
+    if (nll < bestNll) { bestNll = nll; best = t; }
+  }
+  return best;
 }
 
 /**
@@ -54,7 +67,7 @@ export async function trainHalfModels(o: HalfModelsOptions): Promise<HalfModel[]
       `validation: ${o.algorithm} half-model ${m + 1}/${membership.length}`,
     );
     const net = new Mlp(run.final.arch, run.final);
-    const f = forwardSplit([net], data.train, true);
+    const f = forwardSplit([net], data.train, true), val = forwardSplit([net], data.val);
     net.dispose();
     return {
       member,
@@ -63,6 +76,7 @@ export async function trainHalfModels(o: HalfModelsOptions): Promise<HalfModel[]
       predicted: argmaxRows(f.logits[0], data.numClasses),
       embedding: f.embedding[0],
       E: run.final.arch.embeddingDim,
+      labelTemperature: fitLabelTemperature(val.logits[0], data.val.y, data.numClasses),
     };
   }));
 }
@@ -93,9 +107,18 @@ export function halfExemplars(model: HalfModel, scores: Float64Array, count: num
  * Candidate estimates for an example scored as if new. `neighbours` is what /v1/predict serves for a new input (no
  * label: shared labelFreeMemorization with the trainer's NEIGHBOURS); `nearest_any_label` is the label-free estimate of
  * bundles written before 2026-12-01 (the nearest exemplars of any label); `label_and_neighbours` is what /v1/evaluate
- * serves for a new labelled input (shared labelledMemorization); the last two are its halves, kept as evidence.
+ * serves for a new labelled input (shared labelledMemorization); the next two are its halves, kept as evidence.
+ * The label-free candidates after them (docs/validation.md "Memorization without the label") replace the served
+ * model's p(·|x) in `neighbours` by another label distribution: `neighbours_tempered` softmax(logits / t) with t fitted
+ * on validation labels (HalfModel.labelTemperature), `neighbours_twin_posterior` the held-out XRM twin's posterior
+ * through calibration.matrix (heldOutPosterior), `neighbours_label_frequency` the softmax(sim/T)-weighted label shares
+ * of the k nearest exemplars of any label; `neighbours_inclusion_weighted` keeps p but weights each exemplar by its
+ * inverse inclusion probability (selectExemplars keeps the most memorized half and samples the rest).
  */
-export const MEMORIZATION_CANDIDATES = ['neighbours', 'nearest_any_label', 'label_and_neighbours', 'neighbours_same_label', 'held_out_1−p(y)'] as const;
+export const MEMORIZATION_CANDIDATES = [
+  'neighbours', 'nearest_any_label', 'label_and_neighbours', 'neighbours_same_label', 'held_out_1−p(y)',
+  'neighbours_tempered', 'neighbours_twin_posterior', 'neighbours_label_frequency', 'neighbours_inclusion_weighted',
+] as const;
 export type MemorizationCandidate = (typeof MEMORIZATION_CANDIDATES)[number];
 
 export interface AsIfNewOptions {
@@ -109,6 +132,48 @@ export interface AsIfNewOptions {
   exemplars: number;
   seed: number;
   neighbours?: ScoreCalibration['neighbours'];
+  /** XRM's held-out twin logits on the training set [n × K] and the bundle calibration (`neighbours_twin_posterior`; NaN without). */
+  heldOut?: { logits: Float32Array; calibration: Pick<Calibration, 'tau' | 'matrix'> };
+}
+
+/** Σ_c w_c · (softmax(sim/T)-weighted mean score of the k nearest exemplars of label c, each also weighted by `weight`). */
+function weightedNeighbours(w: ArrayLike<number>, sims: Float64Array, t: ExemplarTable, weight: Float64Array | null, k: number, T: number): number {
+  let s = 0;
+  for (let c = 0; c < w.length; c++) {
+    if (!(w[c] > 0)) continue;
+    const rows: number[] = [];
+    for (let q = 0; q < t.count; q++) if (t.labels[q] === c) rows.push(q);
+    rows.sort((a, b) => sims[b] - sims[a]);
+    rows.length = Math.min(k, rows.length);
+    if (!rows.length) continue;
+    const mx = Math.max(...rows.map((q) => sims[q] / T));
+    let sw = 0, v = 0;
+    for (const q of rows) { const u = Math.exp(sims[q] / T - mx) * (weight ? weight[q] : 1); sw += u; v += u * t.scores[q]; }
+    s += w[c] * (v / sw);
+  }
+  return s;
+}
+
+/** softmax(sim/T)-weighted label shares of the k nearest exemplars of any label. */
+function neighbourLabelShares(sims: Float64Array, t: ExemplarTable, K: number, k: number, T: number): number[] {
+  const rows = Array.from({ length: t.count }, (_, q) => q).sort((a, b) => sims[b] - sims[a]).slice(0, k);
+  const w = new Array<number>(K).fill(0);
+  if (!rows.length) return w;
+  const mx = Math.max(...rows.map((q) => sims[q] / T));
+  let sw = 0;
+  for (const q of rows) { const u = Math.exp(sims[q] / T - mx); sw += u; w[t.labels[q]] += u; }
+  return w.map((v) => v / sw);
+}
+
+/**
+ * Inverse inclusion probability of each exemplar of a table drawn by selectExemplars from `population` examples: the
+ * floor(count/2) highest scores were all kept (weight 1), the rest sampled uniformly from the others.
+ */
+export function inclusionWeights(t: Pick<ExemplarTable, 'count' | 'scores'>, population: number): Float64Array {
+  const top = Math.floor(t.count / 2);
+  const w = new Float64Array(t.count).fill(t.count >= population ? 1 : (population - top) / (t.count - top));
+  Array.from({ length: t.count }, (_, q) => q).sort((a, b) => t.scores[b] - t.scores[a]).slice(0, top).forEach((q) => { w[q] = 1; });
+  return w;
 }
 
 /**
@@ -121,7 +186,7 @@ export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, 
   const rng = new RandomState(o.seed + 104729);
   const tables = o.estimators.map((m) => {
     const all = halfExemplars(m, o.exemplarScores, o.exemplars, rng, o.labels);
-    return { all, byLabel: exemplarsByLabel(all, o.K) };
+    return { all, byLabel: exemplarsByLabel(all, o.K), inclusion: inclusionWeights(all, m.member.reduce((a, v) => a + v, 0)) };
   });
   const res = Object.fromEntries(MEMORIZATION_CANDIDATES.map((c) => [c, new Float64Array(o.indices.length)])) as Record<MemorizationCandidate, Float64Array>;
   Array.from(o.indices).forEach((i, r) => {
@@ -138,6 +203,15 @@ export function asIfNewScores(o: AsIfNewOptions): Record<MemorizationCandidate, 
       res.label_and_neighbours[r] += labelledMemorization(p, e, y, t.byLabel, nb.k, nb.temperature);
       res.neighbours_same_label[r] += neighbourMemorization(e, t.byLabel[y], nb.k, nb.temperature).score;
       res['held_out_1−p(y)'][r] += 1 - p[y];
+      // Label-free alternatives to `neighbours` (same k, T): similarities to the whole table once.
+      const u = l2Normalize(e), sims = new Float64Array(t.all.count);
+      for (let q = 0; q < t.all.count; q++) { let s = 0; for (let j = 0; j < m.E; j++) s += u[j] * t.all.embeddings[q * m.E + j]; sims[q] = s; }
+      const { k, temperature: T } = nb;
+      res.neighbours_tempered[r] += weightedNeighbours(softmax(m.logits.subarray(i * o.K, (i + 1) * o.K), m.labelTemperature), sims, t.all, null, k, T);
+      res.neighbours_twin_posterior[r] += o.heldOut
+        ? weightedNeighbours(heldOutPosterior(o.heldOut.logits.subarray(i * o.K, (i + 1) * o.K), o.heldOut.calibration), sims, t.all, null, k, T) : NaN;
+      res.neighbours_label_frequency[r] += weightedNeighbours(neighbourLabelShares(sims, t.all, o.K, k, T), sims, t.all, null, k, T);
+      res.neighbours_inclusion_weighted[r] += weightedNeighbours(p, sims, t.all, t.inclusion, k, T);
     });
     for (const c of MEMORIZATION_CANDIDATES) res[c][r] = count ? res[c][r] / count : NaN;
   });

@@ -226,7 +226,7 @@ async function memorizationChecks(t: TrainedModels, o: ProtocolOptions): Promise
   })));
   for (const [i, a] of VALIDATED.entries()) {
     const models = halves[i];
-    const common = { labels: data.train.y, K: data.numClasses, exemplars: o.exemplars, seed: o.seed };
+    const common = { labels: data.train.y, K: data.numClasses, exemplars: o.exemplars, seed: o.seed, heldOut: { logits: t.xrm.heldOutLogits, calibration: t.calibration } };
     const without = leaveOnePairOut(models);
     res[a] = {
       selection: crossFitted(models, without, { ...common, indices: subsets.selection }),
