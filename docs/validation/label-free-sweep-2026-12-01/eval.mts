@@ -5,7 +5,7 @@ import { halfExemplars, leaveOnePairOut, type HalfModel } from '../../../trainer
 import { labelProbabilities } from '../../../trainer/src/memorization/feldman.ts';
 import { RandomState } from '../../../trainer/src/random.ts';
 import { spearman } from '../../../trainer/src/validation/stats.ts';
-import { cellMeanEstimate } from '../../../trainer/src/validation/memorization.ts';
+import { cellMeanEstimate, fitLabelTemperature } from '../../../trainer/src/validation/memorization.ts';
 
 const dir = process.argv[2];
 const counts = (process.argv[3] ?? '1024,2048,4096').split(',').map(Number);
@@ -17,16 +17,6 @@ const heldOut: Float32Array = rd('xrm_heldout.f32', Float32Array);
 const priors: number[] = calibration.classPriors;
 const hasCells = existsSync(`${dir}/clean.i32`);
 const cleanA: Int32Array | null = hasCells ? rd('clean.i32', Int32Array) : null, colourA: Int32Array | null = hasCells ? rd('colour.i32', Int32Array) : null;
-
-function fitTemperature(logits: Float32Array, labels: Int32Array): number {
-  let best = 1, bestNll = Infinity;
-  for (let t = 0.5; t <= 30; t *= 1.05) {
-    let nll = 0;
-    for (let i = 0; i < labels.length; i++) nll -= Math.log(Math.max(1e-12, softmax(logits.subarray(i * K, (i + 1) * K), t)[labels[i]]));
-    if (nll < bestNll) { bestNll = nll; best = t; }
-  }
-  return best;
-}
 
 const KMAX = 40;
 const KS = [10, 20, 40], TS = [0.01, 0.02, 0.05];
@@ -48,7 +38,7 @@ for (const alg of ['erm', 'mat']) {
     const pos = new Float64Array(50).fill(1), tot = new Float64Array(50).fill(2);
     for (let i = 0; i < nVal; i++) { const b = bin(pe, pv[i]) * 5 + bin(qe, qv[i]); tot[b]++; pos[b] += yv[i]; }
     const cal2 = (p1: number, q1: number) => { const b = bin(pe, p1) * 5 + bin(qe, q1); return pos[b] / tot[b]; };
-    return { cal2, member: rd(`${alg}_${j}_member.u8`, Uint8Array), logits, labelProbs: labelProbabilities(logits, y, K), predicted: new Int32Array(0), embedding: rd(`${alg}_${j}_emb.f32`, Float32Array), E, tau: fitTemperature(val, yv) };
+    return { cal2, member: rd(`${alg}_${j}_member.u8`, Uint8Array), logits, labelProbs: labelProbabilities(logits, y, K), predicted: new Int32Array(0), embedding: rd(`${alg}_${j}_emb.f32`, Float32Array), E, tau: fitLabelTemperature(val, yv, K) };
   });
   console.log(alg, 'val temperatures', models.map((m) => m.tau.toFixed(2)).join(' '));
   const without = leaveOnePairOut(models);
