@@ -108,7 +108,7 @@ export function halfExemplars(model: HalfModel, scores: Float64Array, count: num
  * label: shared labelFreeMemorization with the trainer's NEIGHBOURS); `nearest_any_label` is the label-free estimate of
  * bundles written before 2026-12-01 (the nearest exemplars of any label); `label_and_neighbours` is what /v1/evaluate
  * serves for a new labelled input (shared labelledMemorization); the next two are its halves, kept as evidence.
- * The label-free candidates after them (docs/validation.md "Memorization without the label") replace the served
+ * The label-free candidates after them (docs/validation.md "Why these estimators") replace the served
  * model's p(·|x) in `neighbours` by another label distribution: `neighbours_tempered` softmax(logits / t) with t fitted
  * on validation labels (HalfModel.labelTemperature), `neighbours_twin_posterior` the held-out XRM twin's posterior
  * through calibration.matrix (heldOutPosterior), `neighbours_label_frequency` the softmax(sim/T)-weighted label shares
