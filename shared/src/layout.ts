@@ -30,7 +30,7 @@ export const ONNX_EXEMPLAR_DOT = 'exemplar_dot' as const;
  * Optional second input, int64 [1]: how many of `x`'s rows are inputs; the rest are their counterfactuals (the
  * declared intervention, laid out by `batchInput`). A graph that reads it runs the served network on every row and the
  * XRM twins and `exemplar_dot` on the first `factual_rows` only, so their outputs have that many rows: a counterfactual
- * row needs only the served model's answer. Graphs without it (bundles before 2026-12-02, and bundles without an
+ * row needs only the served model's answer. Graphs without it (bundles written before it, and bundles without an
  * intervention) run every output on every row. `graphFeeds` builds the feeds for either.
  */
 export const ONNX_FACTUAL_ROWS = 'factual_rows' as const;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web/wasm';
-import { ONNX_EXEMPLAR_DOT, ONNX_OUTPUTS, graphFeeds, type MakeTensor } from '#shared';
+import { ONNX_EXEMPLAR_DOT, ONNX_FACTUAL_ROWS, ONNX_OUTPUTS, graphFeeds, type MakeTensor } from '#shared';
 
 export { ort };
 
@@ -54,7 +54,7 @@ export interface GraphRun extends BundleOutputs {
 export async function runAll(session: ort.InferenceSession, x: Float32Array, n: number, d: number, factual = n): Promise<GraphRun> {
   if (x.length !== n * d) throw new RangeError(`x has ${x.length} values, expected ${n}×${d} = ${n * d}`);
   const results = await session.run(graphFeeds(session.inputNames, ortTensor, x, n, d, factual));
-  const factualRows = results[ONNX_OUTPUTS.twinA]?.dims[0] === factual ? factual : n;
+  const factualRows = session.inputNames.includes(ONNX_FACTUAL_ROWS) ? factual : n;
   const get = (name: string, rows: number): Float32Array => {
     const t = results[name];
     if (t === undefined) throw new Error(`model has no output '${name}'`);
