@@ -4,7 +4,7 @@
  * (four outputs, N rows), the served graph with `exemplar_dot` on N rows, the same on [x; x′] (2N rows, every output
  * on every row: bundles before `factual_rows`), the `factual_rows` graph (twins and `exemplar_dot` on the N inputs
  * only), and the three networks' first layers fused into one 392×1170 MatMul (item 4's fusion question).
- * Variants interleaved in every round; median µs per input.
+ * Each variant runs in blocks of consecutive runs after a warm-up (the order, then reversed); median µs per input.
  *
  *   npx tsx bench/graph-variants.ts [--runs 200] [--batches 1,32,256] [--out artifacts/bench-graph.json]
  */
@@ -91,9 +91,14 @@ try {
   for (const n of BATCHES) {
     const times = variants.map(() => [] as number[]);
     const x = Float32Array.from({ length: 2 * n * D }, () => Math.random());
-    for (let r = 0; r < RUNS; r++) {
-      for (const [v, [, , per]] of variants.entries()) {
-        const feeds = graphFeeds(sessions[v].inputNames, ortTensor, x.subarray(0, per * n * D), per * n, D, n);
+    // Each variant in a block of consecutive runs after a warm-up, as a server runs its one graph (interleaving single
+    // runs of five 5 MB graphs would time their weights coming back into the cache); blocks in order, then reversed.
+    const order = [...variants.keys()];
+    for (const v of [...order, ...order.reverse()]) {
+      const [, , per] = variants[v];
+      const feeds = graphFeeds(sessions[v].inputNames, ortTensor, x.subarray(0, per * n * D), per * n, D, n);
+      for (let r = 0; r < 10; r++) await sessions[v].run(feeds);
+      for (let r = 0; r < RUNS / 2; r++) {
         const t0 = performance.now();
         await sessions[v].run(feeds);
         times[v].push(performance.now() - t0);
@@ -103,7 +108,7 @@ try {
     variants.forEach(([name], v) => report.push({ batch: n, variant: name, 'µs per input': +us[v].toFixed(1), 'vs peer': +(us[0] / us[v]).toFixed(2) }));
   }
   for (const s of sessions) await s.release();
-  console.log(`session.run, onnxruntime-web wasm, 1 thread, median of ${RUNS} interleaved runs (vs peer: the peer's time / this one's):`);
+  console.log(`session.run, onnxruntime-web wasm, 1 thread, median of ${RUNS} runs in two blocks per variant (vs peer: the peer's time / this one's):`);
   console.table(report);
   await mkdir(path.dirname(path.resolve(args.out!)), { recursive: true });
   await writeFile(args.out!, JSON.stringify({ runs: RUNS, rows: report }, null, 2));
