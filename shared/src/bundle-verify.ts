@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import { base64ToBytes } from './base64.js';
 import { BUNDLE_FILES, ONNX_EXEMPLAR_DOT, ONNX_INPUT, ONNX_OUTPUTS, ONNX_OUTPUT_NAMES } from './layout.js';
-import { Manifest, MemorizationIndex, Samples } from './manifest.js';
+import { Manifest, Samples, type MemorizationIndex } from './manifest.js';
+import { parseMemorizationIndex } from './memorization-index.js';
 import { MembershipIndex } from './membership.js';
 import { servingTables, type ServingTables } from './predict.js';
 import { prepareIntervention } from './intervention.js';
@@ -81,7 +82,7 @@ function schemaReason(error: z.ZodError): string {
   return `does not match the bundle schema (${first}${error.issues.length > 3 ? `; +${error.issues.length - 3} more` : ''})`;
 }
 
-function parseJson<T>(file: string, bytes: Uint8Array, schema: z.ZodType<T>): T {
+function parseJson<T>(file: string, bytes: Uint8Array, schema: Pick<z.ZodType<T>, 'safeParse'>): T {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes));
@@ -226,7 +227,7 @@ async function verifyListed<G extends BundleGraph>(opts: VerifyOptions<G>, manif
   }
 
   const { dim } = manifest.input, K = manifest.classNames.length, E = manifest.architecture.embeddingDim;
-  const memorization = parseJson(BUNDLE_FILES.memorization, files.get(BUNDLE_FILES.memorization)!, MemorizationIndex);
+  const memorization = parseJson(BUNDLE_FILES.memorization, files.get(BUNDLE_FILES.memorization)!, { safeParse: parseMemorizationIndex });
   if (memorization.exemplars.count > 0 && memorization.exemplars.embeddingDim !== E)
     refuse(BUNDLE_FILES.memorization, `exemplars have embeddingDim ${memorization.exemplars.embeddingDim}, the model's embedding is ${E}`);
   let exemplars: ExemplarTable;

@@ -1,5 +1,6 @@
 export * from './layout.js';
 export * from './manifest.js';
+export * from './memorization-index.js';
 export * from './api.js';
 export * from './math.js';
 export * from './metrics.js';
