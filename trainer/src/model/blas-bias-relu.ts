@@ -18,34 +18,31 @@ function views(be: WasmBackend, ...tensors: tf.TensorInfo[]): Float32Array[] {
   return tensors.map((t) => new Float32Array(heap, be.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape)));
 }
 
+/**
+ * A wasm-backend kernel of two float32 inputs whose output has the first one's shape, computed by `run` over the
+ * three heap views (first input, second input, output).
+ */
+function registerBinaryKernel(kernelName: string, names: readonly [string, string], run: (a: Float32Array, b: Float32Array, out: Float32Array) => void): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const [a, b] = names.map((n) => (inputs as Record<string, tf.TensorInfo>)[n]);
+      const be = backend as unknown as WasmBackend;
+      const out = be.makeOutput(a.shape, 'float32');
+      const [av, bv, ov] = views(be, a, b, out);
+      run(av, bv, ov);
+      return out;
+    },
+  });
+}
+
 let installed = false;
 
 export function installBiasRelu(blas: NativeBlas): void {
   if (installed) return;
-  tf.registerKernel({
-    kernelName: BIAS_RELU,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { z, b } = inputs as Record<'z' | 'b', tf.TensorInfo>;
-      const be = backend as unknown as WasmBackend;
-      const y = be.makeOutput(z.shape, 'float32');
-      const [zv, bv, yv] = views(be, z, b, y);
-      blas.biasRelu(zv, bv, yv, true);
-      return y;
-    },
-  });
-  tf.registerKernel({
-    kernelName: RELU_GRAD,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const { dy, y } = inputs as Record<'dy' | 'y', tf.TensorInfo>;
-      const be = backend as unknown as WasmBackend;
-      const dz = be.makeOutput(dy.shape, 'float32');
-      const [dyv, yv, dzv] = views(be, dy, y, dz);
-      blas.reluGrad(dyv, yv, dzv);
-      return dz;
-    },
-  });
+  registerBinaryKernel(BIAS_RELU, ['z', 'b'], (z, b, y) => blas.biasRelu(z, b, y, true));
+  registerBinaryKernel(RELU_GRAD, ['dy', 'y'], (dy, y, dz) => blas.reluGrad(dy, y, dz));
   tf.registerGradient({
     kernelName: BIAS_RELU,
     outputsToSave: [true],
